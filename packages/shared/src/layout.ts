@@ -1,0 +1,106 @@
+/**
+ * The backup tree layout shared by source and target (SPEC section 2):
+ *   <catfold>/<subfold>/YYYY/MM/DD/HHMMSS/<name>.tar.gz
+ * Everything that does not match is ignored by every command, never touched.
+ */
+
+export const TARBALL_SUFFIX = '.tar.gz';
+export const DNA_SUFFIX = '.dna';
+export const PART_SUFFIX = '.part';
+
+export interface TarballRef {
+  /** Relative path with forward slashes, as served and as stored. */
+  path: string;
+  catfold: string;
+  subfold: string;
+  /** YYYY/MM/DD */
+  day: string;
+  /** HHMMSS */
+  time: string;
+  /** File name including `.tar.gz`. */
+  name: string;
+}
+
+// A folder or file name: no leading dot (so no `.`/`..`/hidden), a
+// conservative character set, bounded length.
+const SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,127}$/;
+const NAME = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,120}\.tar\.gz$/;
+
+export function isSegment(s: string): boolean {
+  return SEGMENT.test(s);
+}
+
+function validDate(y: string, m: string, d: string): boolean {
+  if (!/^\d{4}$/.test(y) || !/^\d{2}$/.test(m) || !/^\d{2}$/.test(d)) return false;
+  const yy = Number(y), mm = Number(m), dd = Number(d);
+  if (yy < 1970 || mm < 1 || mm > 12 || dd < 1) return false;
+  return dd <= new Date(Date.UTC(yy, mm, 0)).getUTCDate();
+}
+
+function validTime(t: string): boolean {
+  if (!/^\d{6}$/.test(t)) return false;
+  return Number(t.slice(0, 2)) < 24 && Number(t.slice(2, 4)) < 60 && Number(t.slice(4, 6)) < 60;
+}
+
+/** Parses a relative tarball path; null when it is not on the layout. */
+export function parseTarballPath(path: string): TarballRef | null {
+  if (path.length > 1024 || path.includes('\\') || path.includes('\0')) return null;
+  const parts = path.split('/');
+  if (parts.length !== 7) return null;
+  const [catfold, subfold, y, m, d, time, name] = parts as [string, string, string, string, string, string, string];
+  if (!isSegment(catfold) || !isSegment(subfold)) return null;
+  if (!validDate(y, m, d) || !validTime(time) || !NAME.test(name)) return null;
+  return { path, catfold, subfold, day: `${y}/${m}/${d}`, time, name };
+}
+
+export function isTarballPath(path: string): boolean {
+  return parseTarballPath(path) !== null;
+}
+
+export function formatTarballPath(ref: Omit<TarballRef, 'path'>): string {
+  return `${ref.catfold}/${ref.subfold}/${ref.day}/${ref.time}/${ref.name}`;
+}
+
+export function sidecarPathOf(path: string): string {
+  return path + DNA_SUFFIX;
+}
+
+export function partPathOf(path: string): string {
+  return path + PART_SUFFIX;
+}
+
+/** `<catfold>/<subfold>`: the unit of retention and of date ordering. */
+export function subfoldKey(ref: Pick<TarballRef, 'catfold' | 'subfold'>): string {
+  return `${ref.catfold}/${ref.subfold}`;
+}
+
+/** Name without `.tar.gz`: `dybsvn-20550`. */
+export function stemOf(name: string): string {
+  return name.endsWith(TARBALL_SUFFIX) ? name.slice(0, -TARBALL_SUFFIX.length) : name;
+}
+
+/**
+ * The wanted name a tarball belongs to: the longest wanted prefix of its
+ * file name, or null. `dybsvn` selects `dybsvn-20550.tar.gz` and `dybsvn.tar.gz`.
+ */
+export function wantedNameOf(name: string, wanted: readonly string[]): string | null {
+  let best: string | null = null;
+  for (const w of wanted) {
+    if (name.startsWith(w) && (best === null || w.length > best.length)) best = w;
+  }
+  return best;
+}
+
+/** An empty wanted list selects everything. */
+export function isWanted(name: string, wanted: readonly string[]): boolean {
+  return wanted.length === 0 || wantedNameOf(name, wanted) !== null;
+}
+
+export function isLockedCatfold(catfold: string): boolean {
+  return catfold.endsWith('LOCKED');
+}
+
+/** Within one subfold, lexical order of paths is date order. */
+export function compareByPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}

@@ -1,0 +1,1 @@
+export { sourceProgram } from './program.js';

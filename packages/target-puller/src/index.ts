@@ -1,0 +1,2 @@
+export { targetProgram } from './program.js';
+export * from './ledger.js';

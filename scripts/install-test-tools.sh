@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian tools the tests drive as real clients (curl, wget, aria2c, openssl,
+# sqlite3, tar). Installed only when missing; needs root or passwordless sudo.
+set -euo pipefail
+need=()
+for pair in curl:curl wget:wget aria2c:aria2 openssl:openssl sqlite3:sqlite3 tar:tar; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
+echo "installing test tools: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
