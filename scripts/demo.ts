@@ -1,0 +1,86 @@
+/**
+ * The whole job end to end on loopback, as an operator would run it:
+ * a generated source tree, `altbackup-source serve`, then `altbackup pull`,
+ * the backup job finishing a late tarball, a second pull, `check_target`,
+ * `ls`, `purge_target`, `extract_tracdb` and `examine_tracdb`.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { formatDna } from '@altbackup/shared';
+import { makeSampleTree } from '#test/support/sampleTree.js';
+import { runTarget, startSource, type CliResult } from '#test/support/processes.js';
+
+const { values } = parseArgs({ options: { days: { type: 'string', default: '5' }, keep: { type: 'string', default: '3' }, dir: { type: 'string' } } });
+const days = Number(values.days);
+
+function banner(text: string): void {
+  console.log(`\n=== ${text}`);
+}
+
+function show(r: CliResult): void {
+  if (r.stdout.trim()) console.log(r.stdout.trimEnd());
+  if (r.stderr.trim()) console.log(r.stderr.trimEnd().split('\n').map((l) => `  [stderr] ${l}`).join('\n'));
+  console.log(`  -> exit ${r.code}`);
+}
+
+const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'altbackup-demo-')));
+const sourceRoot = join(dir, 'source');
+const targetRoot = join(dir, 'target');
+const configFile = join(dir, 'altbackup.toml');
+
+banner(`sample source tree of ${days} days in ${sourceRoot}`);
+const manifest = await makeSampleTree({ root: sourceRoot, days, bulk: 4 << 20, seed: 'demo' });
+for (const t of manifest.tarballs) console.log(`${String(t.size).padStart(10)}  ${t.pending ? 'PENDING' : 'ready  '}  ${t.path}`);
+
+const server = await startSource(['--root', sourceRoot, '--log-level', 'warn']);
+const failures: string[] = [];
+try {
+  banner(`altbackup-source serving ${sourceRoot} at ${server.url}`);
+  await writeFile(configFile, [
+    'timezone = "UTC"',
+    'wanted = ["dybsvn", "dybaux", "svnsetup"]',
+    'log_level = "warn"',
+    '[target]',
+    `root = ${JSON.stringify(targetRoot)}`,
+    `sources = ["http://nonexistent.invalid:7878", ${JSON.stringify(server.url)}]`,
+    `keep = ${Number(values.keep)}`,
+    'retry_min_delay = "100ms"',
+    '[expect]',
+    'dybsvn = 2',
+    'dybaux = 1',
+    'svnsetup = 1',
+    '',
+  ].join('\n'));
+  const env = { ALTBACKUP_CONFIG: configFile };
+  const step = async (title: string, args: string[], expectCode = 0): Promise<CliResult> => {
+    banner(`${title}: altbackup ${args.join(' ')}`);
+    const r = await runTarget(args, { env, timeoutMs: 300_000 });
+    show(r);
+    if (r.code !== expectCode) failures.push(`${args[0]} exited ${r.code}, expected ${expectCode}`);
+    return r;
+  };
+  const since = ['--since', String(days)];
+
+  await step('pull every day (the first source name does not resolve: the puller falls back)', ['pull', ...since]);
+  const pending = manifest.tarballs.find((t) => t.pending);
+  await step('check_target while the newest Trac tarball is still pending on the source', ['check_target'], pending ? 1 : 0);
+  if (pending) {
+    banner(`the backup job finishes: it writes the sidecar of ${pending.path}`);
+    const bytes = await readFile(join(sourceRoot, pending.path));
+    await writeFile(join(sourceRoot, pending.path + '.dna'), formatDna({ dig: createHash('md5').update(bytes).digest('hex'), size: bytes.length }));
+    await new Promise((r) => setTimeout(r, 3000));
+    await step('pull again: only the newly completed tarball moves', ['pull', ...since]);
+  }
+  await step('check_target: every digest recomputed and compared with its sidecar', ['check_target', '--all']);
+  await step('ls: the mirror and its verification state', ['ls']);
+  await step(`purge_target: keep the newest ${values.keep} verified per folder`, ['purge_target']);
+  await step('extract_tracdb: the Trac database out of today\'s tarball', ['extract_tracdb', '--wanted', 'dybsvn']);
+  await step('examine_tracdb: the last build of each Bitten slave', ['examine_tracdb', '--wanted', 'dybsvn']);
+} finally {
+  await server.stop();
+}
+banner(failures.length === 0 ? `demo finished: everything behaved as expected (files left in ${dir})` : `demo finished with surprises:\n- ${failures.join('\n- ')}`);
+process.exitCode = failures.length === 0 ? 0 : 1;
