@@ -1,10 +1,60 @@
-import { AltError, type CommandDef } from '@altbackup/shared';
+import { humanSize, type CommandDef } from '@altbackup/shared';
+import { ledgerForPurge, purgeTarget, type PurgeResult } from '../purgeTarget.js';
+import { formatRetentionTable } from '../retention.js';
+import { ledgerPathOf, requireTargetRoot } from '../targetDirs.js';
 
-// SCAFFOLD: replaced by the issue that implements purge_target.
 export const purgeTargetCommand: CommandDef = {
   name: 'purge_target',
-  summary: 'purge_target (not implemented yet)',
-  async run() {
-    throw new AltError('not-implemented', 'purge_target is not implemented yet');
+  summary: 'keep the newest --keep verified tarballs per <catfold>/<subfold>, delete older ones and empty folders',
+  async run(ctx) {
+    const root = requireTargetRoot(ctx.config);
+    const dryRun = ctx.opts['dry-run'] === true;
+    const keep = ctx.config.target.keep;
+    const ledger = ledgerForPurge(ledgerPathOf(ctx.config), dryRun);
+    const runId = dryRun ? null : (ledger?.startRun('purge_target') ?? null);
+    let result: PurgeResult;
+    try {
+      result = await purgeTarget({ root, keep, wanted: ctx.config.wanted, dryRun, ledger, runId });
+      if (runId !== null) {
+        ledger!.endRun(runId, result.failures.length ? 'failed' : 'ok', { files: result.deleted, bytes: result.bytes, error: result.failures[0] ?? null });
+      }
+    } catch (e) {
+      if (runId !== null) ledger!.endRun(runId, 'failed', { error: (e as Error).message });
+      throw e;
+    } finally {
+      ledger?.close();
+    }
+    ctx.out.write(ctx.opts.json ? JSON.stringify(purgeJson(result, keep, dryRun), null, 2) + '\n' : purgeText(result, keep, dryRun));
+    for (const f of result.failures) ctx.err.write(`altbackup purge_target: delete-failed: ${f}: check permissions, then run purge_target again\n`);
+    ctx.log.info({ deleted: result.deleted, bytes: result.bytes, folders: result.folders.length, dryRun }, 'purge_target done');
+    return result.failures.length ? 1 : 0;
   },
 };
+
+/** The text report; everything but the last line is the same for a dry run and a real one. */
+export function purgeText(r: PurgeResult, keep: number, dryRun: boolean): string {
+  let s = '';
+  for (const c of r.lockedCatfolds) s += `${c}: LOCKED, skipped\n`;
+  for (const sf of r.subfolds) s += formatRetentionTable(sf.subfold, keep, sf.decisions);
+  s += `empty folders: ${r.folders.length}\n`;
+  for (const f of r.folders) s += `  ${f}\n`;
+  const verb = dryRun ? 'dry run: would delete' : 'deleted';
+  s += `${verb} ${r.deleted} tarball(s) (${humanSize(r.bytes)}) and ${r.folders.length} empty folder(s)\n`;
+  return s;
+}
+
+function purgeJson(r: PurgeResult, keep: number, dryRun: boolean): unknown {
+  return {
+    dryRun,
+    keep,
+    locked: r.lockedCatfolds,
+    subfolds: r.subfolds.map((sf) => ({
+      subfold: sf.subfold,
+      entries: sf.decisions.map((d) => ({ index: d.index, path: d.entry.path, state: d.entry.state, why: d.entry.why, delete: d.delete })),
+    })),
+    folders: r.folders,
+    deleted: r.deleted,
+    bytes: r.bytes,
+    failures: r.failures,
+  };
+}
