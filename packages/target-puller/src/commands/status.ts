@@ -1,10 +1,95 @@
-import { AltError, type CommandDef } from '@altbackup/shared';
+/**
+ * `status`: the health of the mirror against expectations (SPEC section 3).
+ * Facts come from statusFacts.ts, the verdict from healthCheck.ts; this
+ * module only prints them (aligned table or --json), writes the optional
+ * Prometheus textfile and turns "unhealthy" into exit 1 with one stderr line
+ * per reason.
+ */
+import { AltError, ExitCode, formatDuration, humanSize, selectDays, todayIn, type CommandContext, type CommandDef, type Config, type Logger } from '@altbackup/shared';
+import { ageMs, assessHealth, type Health, type StatusFacts } from '../healthCheck.js';
+import { renderTextfile, statusMetrics, writeTextfileAtomic } from '../promTextfile.js';
+import { fetchListing } from '../sourceListing.js';
+import { gatherStatusFacts, type ListSource } from '../statusFacts.js';
 
-// SCAFFOLD: replaced by the issue that implements status.
+/** Longest wait for the source listing: status must answer even when the source is down. */
+export function listTimeoutOf(config: Config): number {
+  return Math.min(config.target.connect_timeout + config.target.header_timeout, 15_000);
+}
+
+function listSourceOf(config: Config, log: Logger): ListSource | undefined {
+  if (config.target.sources.length === 0) return undefined;
+  const capMs = listTimeoutOf(config);
+  return (days, signal) => fetchListing(config, { days, wanted: config.wanted, capMs }, log, signal);
+}
+
+/** `2013-05-29 13:00:02` in the site's timezone. */
+export function formatLocal(ms: number, timezone: string): string {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).format(new Date(ms));
+}
+
+export function alignTable(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function statusText(f: StatusFacts, h: Health): string {
+  const day = f.days.at(-1)!;
+  const dayLabel = day === todayIn({ timezone: f.timezone, now: new Date(f.now) }) ? 'TODAY' : day;
+  const rows: string[][] = [['NAME', 'NEWEST', 'SIZE', 'AGE', dayLabel, 'ON TARGET', 'IN PROGRESS', 'PENDING']];
+  for (const n of f.names) {
+    const count = n.dayCounts.find((d) => d.day === day)?.count ?? 0;
+    rows.push([
+      n.name,
+      n.newest ? `${n.newest.day} ${n.newest.time}` : '-',
+      n.newest ? humanSize(n.newest.size) : '-',
+      n.newest ? formatDuration(ageMs(f, n.newest)) : '-',
+      n.expected === null ? String(count) : `${count}/${n.expected}`,
+      String(n.verified),
+      String(n.inProgress.length),
+      n.pending === null ? '?' : String(n.pending.length),
+    ]);
+  }
+  const lines = alignTable(rows);
+  const section = (title: string, items: string[]) => {
+    if (items.length > 0) lines.push('', `${title}:`, ...items.map((i) => `  ${i}`));
+  };
+  section('in progress', f.names.flatMap((n) => n.inProgress.map((p) =>
+    `${p.path}  ${humanSize(p.bytes)}${p.size ? ` of ${humanSize(p.size)} (${Math.floor((100 * p.bytes) / Math.max(p.size, 1))}%)` : ''}`)));
+  section('pending on the source (no sidecar yet)', f.names.flatMap((n) => (n.pending ?? []).map((p) => p.path)));
+  section('ready on the source, not on the target yet', f.names.flatMap((n) => (n.notPulled ?? []).map((p) => p.path)));
+  section('outstanding mismatches', f.mismatches.map((m) => `${m.path}  md5 ${m.actualMd5 ?? '?'} size ${m.actualSize ?? '?'}, sidecar ${m.expectedMd5 ?? '?'} size ${m.expectedSize ?? '?'}`));
+  lines.push('');
+  lines.push(f.source.known ? `source: ${f.source.url} answered` : `source: pending unknown (${f.source.error})`);
+  const r = f.lastRun;
+  lines.push(r
+    ? `last pull: #${r.id} ${r.result}, started ${formatLocal(r.startedAt, f.timezone)}, took ${r.durationMs === null ? '?' : formatDuration(r.durationMs)}, ${r.files} files, ${humanSize(r.bytes)}${r.error ? `: ${r.error}` : ''}`
+    : 'last pull: none recorded');
+  if (f.running) lines.push(`pull running: #${f.running.id} pid ${f.running.pid} since ${formatLocal(f.running.startedAt, f.timezone)}`);
+  lines.push(h.healthy ? 'status: healthy' : `status: UNHEALTHY (${h.reasons.length} reason${h.reasons.length === 1 ? '' : 's'})`);
+  return lines.join('\n') + '\n';
+}
+
 export const statusCommand: CommandDef = {
   name: 'status',
-  summary: 'status (not implemented yet)',
-  async run() {
-    throw new AltError('not-implemented', 'status is not implemented yet');
+  summary: 'health of the mirror: newest verified tarball per wanted name and its age, counts, in-progress and pending items, last pull; exit 1 when unhealthy',
+  async run(ctx: CommandContext) {
+    const { config } = ctx;
+    const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: config.timezone });
+    const facts = await gatherStatusFacts(config, { days, listSource: listSourceOf(config, ctx.log), listTimeoutMs: listTimeoutOf(config) });
+    const health = assessHealth(facts);
+    ctx.out.write(ctx.opts.json ? JSON.stringify({ ...health, ...facts }, null, 2) + '\n' : statusText(facts, health));
+    if (!facts.source.known) ctx.log.warn({ error: facts.source.error }, 'status: pending items unknown');
+    const promFile = ctx.opts.prometheus as string | undefined;
+    if (promFile) {
+      try {
+        await writeTextfileAtomic(promFile, renderTextfile(statusMetrics(facts, health)));
+      } catch (e) {
+        throw new AltError('prometheus-write', `cannot write metrics file ${promFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
+      }
+    }
+    for (const reason of health.reasons) ctx.err.write(`${ctx.program.name} status: ${reason}\n`);
+    return health.healthy ? ExitCode.ok : ExitCode.failed;
   },
 };

@@ -1,0 +1,144 @@
+/**
+ * Is the off-site copy good? A pure decision over facts gathered elsewhere
+ * (statusFacts.ts), so every rule is unit-tested without files or network.
+ * Each reason is one operator line: what is wrong, where, and enough context
+ * (in progress, pending on the source, not pulled yet) to know what to do.
+ */
+import { formatDuration } from '@altbackup/shared';
+
+export interface TarballFact {
+  path: string;
+  day: string;
+  time: string;
+  size: number;
+  /** When the backup ran (its day and HHMMSS folders in the site's timezone). */
+  backupMs: number;
+}
+
+export interface InProgressFact {
+  path: string;
+  day: string;
+  /** Bytes on the target so far (`.part`, or a final name still without sidecar). */
+  bytes: number;
+  /** Size the source announces, when the listing is known. */
+  size: number | null;
+}
+
+export interface ListedFact {
+  path: string;
+  day: string;
+}
+
+export interface NameFacts {
+  /** A wanted name (prefix). */
+  name: string;
+  /** Tarballs expected per day (`[expect]`), null when not configured. */
+  expected: number | null;
+  newest: TarballFact | null;
+  /** Verified tarballs on the target, all days. */
+  verified: number;
+  /** Verified tarballs on each checked day. */
+  dayCounts: { day: string; count: number }[];
+  inProgress: InProgressFact[];
+  /** On the source without sidecar yet; null when the source listing is unknown. */
+  pending: ListedFact[] | null;
+  /** Complete on the source, not verified on the target; null when unknown. */
+  notPulled: ListedFact[] | null;
+}
+
+export interface RunFact {
+  id: number;
+  result: string;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  files: number;
+  bytes: number;
+  error: string | null;
+}
+
+export interface MismatchFact {
+  path: string;
+  expectedMd5: string | null;
+  actualMd5: string | null;
+  expectedSize: number | null;
+  actualSize: number | null;
+}
+
+export interface SourceFact {
+  /** Whether the source listing was fetched. */
+  known: boolean;
+  /** The source URL answered (redacted), when known. */
+  url: string | null;
+  /** Why the listing is unknown. */
+  error: string | null;
+}
+
+export interface StatusFacts {
+  now: number;
+  timezone: string;
+  /** The checked days (YYYY/MM/DD), oldest first. */
+  days: string[];
+  maxAgeMs: number;
+  names: NameFacts[];
+  lastRun: RunFact | null;
+  /** A pull recorded as running whose process is alive. */
+  running: { id: number; pid: number; startedAt: number } | null;
+  mismatches: MismatchFact[];
+  source: SourceFact;
+}
+
+export interface Health {
+  healthy: boolean;
+  reasons: string[];
+}
+
+export function ageMs(facts: Pick<StatusFacts, 'now'>, t: TarballFact): number {
+  return Math.max(0, facts.now - t.backupMs);
+}
+
+/** Why a day's count is short, in the words an operator needs. */
+function shortfallContext(f: StatusFacts, n: NameFacts, day: string): string {
+  const bits: string[] = [];
+  const inProgress = n.inProgress.filter((p) => p.day === day).length;
+  if (inProgress > 0) bits.push(`${inProgress} in progress${f.running ? ', pull running' : ', no pull running'}`);
+  if (n.pending === null) {
+    bits.push(`pending on the source unknown${f.source.error ? ` (${f.source.error})` : ''}`);
+  } else {
+    const pending = n.pending.filter((p) => p.day === day).length;
+    const notPulled = n.notPulled!.filter((p) => p.day === day).length;
+    if (pending > 0) bits.push(`${pending} pending on the source`);
+    if (notPulled > 0) bits.push(`${notPulled} ready on the source, not pulled yet`);
+    if (inProgress + pending + notPulled === 0) bits.push('not on the source either');
+  }
+  return bits.join('; ');
+}
+
+export function assessHealth(f: StatusFacts): Health {
+  const reasons: string[] = [];
+  for (const n of f.names) {
+    if (!n.newest) {
+      reasons.push(`${n.name}: no verified tarball on the target`);
+    } else if (ageMs(f, n.newest) > f.maxAgeMs) {
+      reasons.push(`${n.name}: newest verified tarball ${n.newest.path} is ${formatDuration(ageMs(f, n.newest))} old (max_age ${formatDuration(f.maxAgeMs)})`);
+    }
+    if (n.expected === null) continue;
+    for (const { day, count } of n.dayCounts) {
+      if (count < n.expected) {
+        reasons.push(`${n.name}: ${count} of ${n.expected} expected tarballs verified for ${day} (${shortfallContext(f, n, day)})`);
+      }
+    }
+  }
+  for (const m of f.mismatches) {
+    const what = m.actualMd5 !== m.expectedMd5
+      ? `md5 ${m.actualMd5 ?? '?'}, sidecar says ${m.expectedMd5 ?? '?'}`
+      : `size ${m.actualSize ?? '?'}, sidecar says ${m.expectedSize ?? '?'}`;
+    reasons.push(`mismatch: ${m.path} does not match its sidecar (${what}); rerun check_target, and if it persists delete the tarball and its .dna so the next pull fetches it again`);
+  }
+  const run = f.lastRun;
+  if (run && run.result !== 'ok') {
+    const when = new Date(run.endedAt ?? run.startedAt).toISOString();
+    reasons.push(`last pull run #${run.id} ${run.result} at ${when}${run.error ? `: ${run.error}` : ''}`);
+  }
+  return { healthy: reasons.length === 0, reasons };
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { assessHealth, type StatusFacts } from './healthCheck.js';
+import { renderTextfile, statusMetrics, writeTextfileAtomic } from './promTextfile.js';
+
+const NOW = Date.UTC(2013, 4, 29, 15, 30, 0);
+
+const FACTS: StatusFacts = {
+  now: NOW,
+  timezone: 'UTC',
+  days: ['2013/05/29'],
+  maxAgeMs: 26 * 3_600_000,
+  names: [
+    {
+      name: 'dybsvn', expected: 2, verified: 6, inProgress: [], pending: [], notPulled: [],
+      newest: { path: 'tracs/dybsvn/2013/05/29/104701/dybsvn.tar.gz', day: '2013/05/29', time: '104701', size: 1531229474, backupMs: Date.UTC(2013, 4, 29, 10, 47, 1) },
+      dayCounts: [{ day: '2013/05/29', count: 2 }],
+    },
+    { name: 'svnsetup', expected: null, verified: 0, newest: null, inProgress: [], pending: null, notPulled: null, dayCounts: [{ day: '2013/05/29', count: 0 }] },
+  ],
+  lastRun: { id: 3, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 3_937_000_000, error: null },
+  running: null,
+  mismatches: [],
+  source: { known: true, url: 'http://127.0.0.1:7878/', error: null },
+};
+
+describe('renderTextfile', () => {
+  it('writes HELP and TYPE before the samples, escapes label values, ends with a newline', () => {
+    const text = renderTextfile([{ name: 'x_total', type: 'counter', help: 'a\\b\nc', samples: [{ labels: { name: 'q"\\\n' }, value: 1.5 }, { value: NaN }] }]);
+    assert.equal(text, '# HELP x_total a\\\\b\\nc\n# TYPE x_total counter\nx_total{name="q\\"\\\\\\n"} 1.5\nx_total NaN\n');
+  });
+
+  it('refuses bad metric and label names and duplicate families', () => {
+    assert.throws(() => renderTextfile([{ name: '1x', type: 'gauge', help: '', samples: [] }]), /bad metric name/);
+    assert.throws(() => renderTextfile([{ name: 'x', type: 'gauge', help: '', samples: [{ labels: { 'a-b': '1' }, value: 1 }] }]), /bad label name/);
+    assert.throws(() => renderTextfile([{ name: 'x', type: 'gauge', help: '', samples: [] }, { name: 'x', type: 'gauge', help: '', samples: [] }]), /twice/);
+  });
+});
+
+describe('statusMetrics', () => {
+  const text = renderTextfile(statusMetrics(FACTS, assessHealth(FACTS)));
+  const line = (prefix: string) => text.split('\n').filter((l) => l.startsWith(prefix + ' ') || l.startsWith(prefix + '{'));
+
+  it('has the per-name metrics of the issue, labelled by wanted name', () => {
+    assert.deepEqual(line('altbackup_last_verified_timestamp_seconds'), [`altbackup_last_verified_timestamp_seconds{name="dybsvn"} ${Date.UTC(2013, 4, 29, 10, 47, 1) / 1000}`]);
+    assert.deepEqual(line('altbackup_tarballs'), ['altbackup_tarballs{name="dybsvn"} 6', 'altbackup_tarballs{name="svnsetup"} 0']);
+    assert.deepEqual(line('altbackup_expected_tarballs'), ['altbackup_expected_tarballs{name="dybsvn"} 2']);
+    assert.deepEqual(line('altbackup_pending_tarballs'), ['altbackup_pending_tarballs{name="dybsvn"} 0']);
+  });
+
+  it('has the last run metrics and the overall health', () => {
+    assert.deepEqual(line('altbackup_last_run_success'), ['altbackup_last_run_success 1']);
+    assert.deepEqual(line('altbackup_last_run_duration_seconds'), ['altbackup_last_run_duration_seconds 3600']);
+    assert.deepEqual(line('altbackup_last_run_bytes'), ['altbackup_last_run_bytes 3937000000']);
+    assert.deepEqual(line('altbackup_healthy'), ['altbackup_healthy 0']);
+    assert.deepEqual(line('altbackup_unhealthy_reasons'), ['altbackup_unhealthy_reasons 1']);
+  });
+
+  it('stays out of the source server namespace (altbackup_source_*)', () => {
+    const names = statusMetrics(FACTS, assessHealth(FACTS)).map((f) => f.name);
+    assert.ok(names.every((n) => n.startsWith('altbackup_') && !n.startsWith('altbackup_source_')), names.join(' '));
+  });
+
+  it('omits the last run family when no pull is recorded', () => {
+    const names = statusMetrics({ ...FACTS, lastRun: null }, assessHealth(FACTS)).map((f) => f.name);
+    assert.ok(!names.includes('altbackup_last_run_success'));
+  });
+});
+
+describe('writeTextfileAtomic', () => {
+  it('replaces the file whole and leaves no temp file behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'altbackup-prom-'));
+    try {
+      const file = join(dir, 'altbackup.prom');
+      await writeFile(file, 'old\n');
+      await writeTextfileAtomic(file, 'new 1\n');
+      assert.equal(await readFile(file, 'utf8'), 'new 1\n');
+      assert.deepEqual(await readdir(dir), ['altbackup.prom']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails without leaving a temp file when the folder is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'altbackup-prom-'));
+    try {
+      await assert.rejects(writeTextfileAtomic(join(dir, 'no', 'x.prom'), 'x 1\n'), { code: 'ENOENT' });
+      assert.deepEqual(await readdir(dir), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

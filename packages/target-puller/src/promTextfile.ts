@@ -1,0 +1,123 @@
+/**
+ * `status --prometheus FILE`: the status facts as node_exporter
+ * textfile-collector metrics (Prometheus text format 0.0.4). The file is
+ * replaced atomically (temp file in the same folder, fsync, rename) so the
+ * collector never reads half a file; the temp name does not end in `.prom`,
+ * which the collector would pick up.
+ *
+ * Names: the puller's metrics are `altbackup_*`; the source server's
+ * `/metrics` uses `altbackup_source_*`, a prefix nothing here starts with.
+ * Units follow Prometheus conventions (`_seconds`, `_bytes`, timestamps as
+ * Unix seconds).
+ */
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ageMs, type Health, type StatusFacts } from './healthCheck.js';
+
+export interface Sample {
+  labels?: Record<string, string>;
+  value: number;
+}
+
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  samples: Sample[];
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+export function renderTextfile(families: readonly MetricFamily[]): string {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const f of families) {
+    if (!METRIC_NAME.test(f.name)) throw new Error(`bad metric name ${JSON.stringify(f.name)}`);
+    if (seen.has(f.name)) throw new Error(`metric ${f.name} declared twice`);
+    seen.add(f.name);
+    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
+    for (const s of f.samples) {
+      const labels = Object.entries(s.labels ?? {});
+      for (const [k] of labels) if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`bad label name ${JSON.stringify(k)}`);
+      const text = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
+      lines.push(`${f.name}${text} ${formatValue(s.value)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/** The status facts as metric families; per-name series carry `name="<wanted name>"`. */
+export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[] {
+  const perName = (pick: (n: StatusFacts['names'][number]) => number | null): Sample[] =>
+    facts.names.flatMap((n) => {
+      const v = pick(n);
+      return v === null ? [] : [{ labels: { name: n.name }, value: v }];
+    });
+  const lastDay = facts.days.at(-1);
+  const run = facts.lastRun;
+  const families: MetricFamily[] = [
+    { name: 'altbackup_healthy', type: 'gauge', help: 'Whether `altbackup status` found the mirror healthy (1) or not (0).', samples: [{ value: health.healthy ? 1 : 0 }] },
+    { name: 'altbackup_unhealthy_reasons', type: 'gauge', help: 'Number of reasons `altbackup status` found the mirror unhealthy.', samples: [{ value: health.reasons.length }] },
+    { name: 'altbackup_status_timestamp_seconds', type: 'gauge', help: 'When these metrics were computed (Unix time).', samples: [{ value: seconds(facts.now) }] },
+    { name: 'altbackup_max_age_seconds', type: 'gauge', help: 'Configured max_age: a newest verified tarball older than this is unhealthy.', samples: [{ value: seconds(facts.maxAgeMs) }] },
+    { name: 'altbackup_last_verified_timestamp_seconds', type: 'gauge', help: 'Backup time (day and HHMMSS folders in the site timezone) of the newest verified tarball per wanted name.', samples: perName((n) => (n.newest ? seconds(n.newest.backupMs) : null)) },
+    { name: 'altbackup_last_verified_age_seconds', type: 'gauge', help: 'Age of the newest verified tarball per wanted name when status ran.', samples: perName((n) => (n.newest ? seconds(ageMs(facts, n.newest)) : null)) },
+    { name: 'altbackup_last_verified_size_bytes', type: 'gauge', help: 'Size of the newest verified tarball per wanted name.', samples: perName((n) => n.newest?.size ?? null) },
+    { name: 'altbackup_tarballs', type: 'gauge', help: 'Verified tarballs on the target per wanted name, all days.', samples: perName((n) => n.verified) },
+    { name: 'altbackup_day_tarballs', type: 'gauge', help: 'Verified tarballs per wanted name for the checked day (today unless --day).', samples: perName((n) => n.dayCounts.find((d) => d.day === lastDay)?.count ?? 0) },
+    { name: 'altbackup_expected_tarballs', type: 'gauge', help: 'Tarballs expected per day ([expect]) per wanted name.', samples: perName((n) => n.expected) },
+    { name: 'altbackup_in_progress_tarballs', type: 'gauge', help: 'Tarballs on the target not yet verified (.part or final name without sidecar) per wanted name.', samples: perName((n) => n.inProgress.length) },
+    { name: 'altbackup_pending_known', type: 'gauge', help: 'Whether the source listing was fetched, so pending counts are known (1) or not (0).', samples: [{ value: facts.source.known ? 1 : 0 }] },
+    { name: 'altbackup_pending_tarballs', type: 'gauge', help: 'Tarballs on the source without sidecar yet, per wanted name, for the checked days.', samples: perName((n) => n.pending?.length ?? null) },
+    { name: 'altbackup_not_pulled_tarballs', type: 'gauge', help: 'Tarballs complete on the source but not on the target, per wanted name, for the checked days.', samples: perName((n) => n.notPulled?.length ?? null) },
+    { name: 'altbackup_mismatches', type: 'gauge', help: 'Tarballs whose latest verification failed and that are still on the target.', samples: [{ value: facts.mismatches.length }] },
+    { name: 'altbackup_pull_running', type: 'gauge', help: 'Whether a pull is running now (1) or not (0).', samples: [{ value: facts.running ? 1 : 0 }] },
+  ];
+  if (run) {
+    families.push(
+      { name: 'altbackup_last_run_success', type: 'gauge', help: 'Whether the last finished pull run succeeded (1) or not (0).', samples: [{ value: run.result === 'ok' ? 1 : 0 }] },
+      { name: 'altbackup_last_run_start_timestamp_seconds', type: 'gauge', help: 'When the last finished pull run started (Unix time).', samples: [{ value: seconds(run.startedAt) }] },
+      { name: 'altbackup_last_run_end_timestamp_seconds', type: 'gauge', help: 'When the last finished pull run ended (Unix time).', samples: [{ value: seconds(run.endedAt ?? run.startedAt) }] },
+      { name: 'altbackup_last_run_duration_seconds', type: 'gauge', help: 'Duration of the last finished pull run.', samples: [{ value: seconds(run.durationMs ?? 0) }] },
+      { name: 'altbackup_last_run_bytes', type: 'gauge', help: 'Bytes recorded by the last finished pull run.', samples: [{ value: run.bytes }] },
+      { name: 'altbackup_last_run_files', type: 'gauge', help: 'Files recorded by the last finished pull run.', samples: [{ value: run.files }] },
+    );
+  }
+  return families;
+}
+
+/** Writes `text` to `file` atomically: readers see the old file or the new one, never a mix. */
+export async function writeTextfileAtomic(file: string, text: string): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
