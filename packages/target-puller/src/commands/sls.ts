@@ -1,10 +1,13 @@
-import { AltError, type CommandDef } from '@altbackup/shared';
+import { selectDays, type CommandDef } from '@altbackup/shared';
+import { fetchListing } from '../sourceListing.js';
+import { formatSourceList } from '../targetList.js';
 
-// SCAFFOLD: replaced by the issue that implements sls.
 export const slsCommand: CommandDef = {
   name: 'sls',
-  summary: 'sls (not implemented yet)',
-  async run() {
-    throw new AltError('not-implemented', 'sls is not implemented yet');
+  summary: "list the source's tarballs of the day (or --since) through its HTTP API",
+  async run(ctx) {
+    const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+    const listing = await fetchListing(ctx.config, { days, wanted: ctx.config.wanted }, ctx.log);
+    ctx.out.write(ctx.opts.json ? JSON.stringify(listing, null, 2) + '\n' : formatSourceList(listing));
   },
 };

@@ -1,0 +1,126 @@
+/**
+ * `ls`/`tls` and `sls`: the target's tarballs with their verification state,
+ * and the source's listing, as `ls -lh`-style tables or JSON. `ls` reads the
+ * files and the ledger and changes nothing (not even creating a ledger).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import {
+  humanSize, isWanted, parseDna, scanTree, sidecarPathOf, type Config, type Dna, type FoundTarball,
+} from '@altbackup/shared';
+import { Ledger } from './ledger.js';
+import type { Listing } from './sourceListing.js';
+import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
+
+export type ListState = 'verified' | 'unverified' | 'in-progress' | 'mismatch';
+
+export interface LedgerVerdict {
+  ok: boolean;
+  actualSize: number | null;
+  /** When the verification ran (ms since epoch). */
+  at: number;
+}
+
+export interface ListRow {
+  path: string;
+  /** Size of the final file, or of the `.part` when only that exists. */
+  size: number;
+  mtime: string;
+  state: ListState;
+  sidecar: Dna | null;
+  partSize: number | null;
+  /** Why the state, in a few words. */
+  why: string;
+}
+
+/**
+ * The state of one tarball. A ledger verdict counts only if it is newer than
+ * the file (a re-pulled file is not condemned by an old mismatch).
+ */
+export function listState(t: Pick<FoundTarball, 'exists' | 'size' | 'mtimeMs' | 'partSize'>, sidecar: Dna | 'invalid' | null, verdict: LedgerVerdict | undefined): { state: ListState; why: string } {
+  if (!t.exists) return { state: 'in-progress', why: `.part ${humanSize(t.partSize ?? 0)}` };
+  if (sidecar === null) {
+    return t.partSize !== null ? { state: 'in-progress', why: `.part ${humanSize(t.partSize)}` } : { state: 'unverified', why: 'no sidecar' };
+  }
+  if (sidecar === 'invalid') return { state: 'unverified', why: 'unreadable sidecar' };
+  const current = verdict && verdict.at >= t.mtimeMs && (verdict.actualSize === null || verdict.actualSize === t.size) ? verdict : undefined;
+  if (current && !current.ok) return { state: 'mismatch', why: 'last check_target found a mismatch' };
+  if (sidecar.size !== t.size) return { state: 'mismatch', why: `sidecar says ${sidecar.size} bytes` };
+  if (current) return { state: 'verified', why: 'digest checked' };
+  return { state: 'verified', why: 'sidecar size matches' };
+}
+
+/** Latest verification per path, with its time; empty when there is no ledger yet. */
+export function ledgerVerdicts(file: string): Map<string, LedgerVerdict> {
+  const out = new Map<string, LedgerVerdict>();
+  if (!existsSync(file)) return out;
+  const ledger = Ledger.open(file);
+  try {
+    const rows = ledger.db
+      .prepare('SELECT v.path, v.ok, v.actual_size, v.at FROM verifications v JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id')
+      .all() as { path: string; ok: number; actual_size: number | null; at: number }[];
+    for (const r of rows) out.set(r.path, { ok: r.ok === 1, actualSize: r.actual_size, at: r.at });
+  } finally {
+    ledger.close();
+  }
+  return out;
+}
+
+async function sidecarOf(t: FoundTarball): Promise<Dna | 'invalid' | null> {
+  if (!t.hasSidecar) return null;
+  const file = sidecarPathOf(t.abs);
+  try {
+    return parseDna(await readFile(file, 'utf8'), file);
+  } catch {
+    return 'invalid';
+  }
+}
+
+export async function listTarget(config: Config, days: ReadonlySet<string> | undefined): Promise<ListRow[]> {
+  const root = requireTargetRoot(config);
+  const found = (await scanTree(root, { days, includePartOnly: true })).filter((t) => isWanted(t.name, config.wanted));
+  const verdicts = ledgerVerdicts(ledgerPathOf(config));
+  const rows: ListRow[] = [];
+  for (const t of found) {
+    const sidecar = await sidecarOf(t);
+    const { state, why } = listState(t, sidecar, verdicts.get(t.path));
+    rows.push({
+      path: t.path,
+      size: t.exists ? t.size : t.partSize ?? 0,
+      mtime: t.exists ? new Date(t.mtimeMs).toISOString() : '',
+      state,
+      sidecar: sidecar === 'invalid' ? null : sidecar,
+      partSize: t.partSize,
+      why,
+    });
+  }
+  return rows;
+}
+
+/** `2024-05-02 10:47` in UTC, or blanks. */
+function shortTime(iso: string): string {
+  return iso ? iso.slice(0, 16).replace('T', ' ') : ''.padEnd(16);
+}
+
+export function formatTargetList(rows: readonly ListRow[]): string {
+  if (rows.length === 0) return 'no tarballs\n';
+  const lines = rows.map((r) => `${r.state.padEnd(11)} ${humanSize(r.size).padStart(6)}  ${shortTime(r.mtime)}  ${r.path}${r.state === 'verified' ? '' : `  (${r.why})`}`);
+  const total = rows.reduce((s, r) => s + r.size, 0);
+  const n = (s: ListState) => rows.filter((r) => r.state === s).length;
+  lines.push(`total ${humanSize(total)} in ${rows.length} tarball(s): ${n('verified')} verified, ${n('unverified')} unverified, ${n('in-progress')} in progress, ${n('mismatch')} mismatch`);
+  return lines.join('\n') + '\n';
+}
+
+function mtimeText(m: string | number): string {
+  if (typeof m === 'number') return shortTime(new Date(m < 1e12 ? m * 1000 : m).toISOString());
+  const d = new Date(m);
+  return Number.isNaN(d.getTime()) ? m.slice(0, 16).padEnd(16) : shortTime(d.toISOString());
+}
+
+export function formatSourceList(l: Listing): string {
+  const lines = l.complete.map((e) => `${humanSize(e.size).padStart(6)}  ${mtimeText(e.mtime)}  ${e.dna.dig}  ${e.path}`);
+  for (const p of l.pending) lines.push(`${'-'.padStart(6)}  ${''.padEnd(16)}  ${'(pending: no sidecar yet)'.padEnd(32)}  ${p}`);
+  const total = l.complete.reduce((s, e) => s + e.size, 0);
+  lines.push(`source ${l.source}: ${l.complete.length} complete (${humanSize(total)}), ${l.pending.length} pending`);
+  return lines.join('\n') + '\n';
+}
