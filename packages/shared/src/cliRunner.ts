@@ -94,9 +94,21 @@ export function parseCommandLine(def: ProgramDef, argv: readonly string[]): Pars
     options[k.flag] = { type: k.kind === 'bool' ? 'boolean' : 'string', multiple: k.kind === 'list' };
     flagToKey.set(k.flag, k.key);
   }
+  // parseArgs refuses `--day -1` as ambiguous, but `-N` is a value here (SPEC: `--day -N`).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d+$/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else {
+      args.push(a);
+    }
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw usageError('usage', `${(e as Error).message.split('\n')[0]} (see ${def.name} --help)`);
   }

@@ -199,7 +199,8 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return url;
+    // A malformed URL (bad port, space in host) may still carry a password.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):.*@/i, '$1:***@');
   }
 }
 

@@ -8,7 +8,12 @@ export function humanSize(bytes: number): string {
     i++;
   }
   if (i === 0) return String(bytes);
-  const shown = v < 10 ? Math.ceil(v * 10) / 10 : Math.ceil(v);
+  let shown = v < 10 ? Math.ceil(v * 10) / 10 : Math.ceil(v);
+  // Rounding up can reach 1024 (1048575 bytes): ls then shows 1.0 of the next unit.
+  if (shown >= 1024 && i < units.length - 1) {
+    shown = 1;
+    i++;
+  }
   return (shown < 10 ? shown.toFixed(1) : String(shown)) + units[i];
 }
 
