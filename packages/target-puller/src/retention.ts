@@ -62,9 +62,9 @@ export function groupBySubfold<E extends RetentionEntry>(entries: readonly E[]):
  * and the state when it is not plain verified (so an operator sees why an
  * old unverified file stayed or went).
  */
-export function formatRetentionTable(subfold: string, keep: number, decisions: readonly RetentionDecision[]): string {
+export function formatRetentionTable(subfold: string, keep: number, decisions: readonly RetentionDecision[], kept = 'verified'): string {
   const gone = decisions.filter((d) => d.delete).length;
-  const lines = [`${subfold}: keep ${keep} verified, ${gone} of ${decisions.length} to delete`];
+  const lines = [`${subfold}: keep ${keep} ${kept}, ${gone} of ${decisions.length} to delete`];
   const width = String(Math.max(0, decisions.length - 1)).length;
   for (const d of decisions) {
     const note = d.entry.state === 'verified' ? '' : `  (${d.entry.state})`;
