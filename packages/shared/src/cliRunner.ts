@@ -91,7 +91,7 @@ export function parseCommandLine(def: ProgramDef, argv: readonly string[]): Pars
   for (const [flag, f] of Object.entries({ ...COMMON_FLAGS, ...def.flags })) options[flag] = { type: f.type, multiple: f.multiple ?? false };
   for (const k of CONFIG_KEYS) {
     if (!k.flag || !k.programs.includes(def.program)) continue;
-    options[k.flag] = { type: k.kind === 'bool' ? 'boolean' : 'string', multiple: k.kind === 'list' };
+    options[k.flag] = { type: k.kind === 'bool' ? 'boolean' : 'string', multiple: k.kind === 'list' || k.kind === 'urls' };
     flagToKey.set(k.flag, k.key);
   }
   // parseArgs refuses `--day -1` as ambiguous, but `-N` is a value here (SPEC: `--day -N`).

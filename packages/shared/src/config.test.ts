@@ -331,6 +331,17 @@ describe('errors name the key and where it came from (exit 2)', () => {
     assert.throws(() => load({ flags: { 'target.nope': '1' } }), configError('target.nope'));
   });
 
+  it('a source that is not an http(s) URL is refused without showing its password', () => {
+    const file = toml('[target]\nsources = ["http://u:pw-SECRET@host:99999/"]\n');
+    assert.throws(() => load({ configFile: file }), (e: unknown) => {
+      assert.ok(e instanceof AltError);
+      assert.match(e.message, /target\.sources/);
+      assert.doesNotMatch(e.message, /pw-SECRET/);
+      return true;
+    });
+    assert.throws(() => load({ flags: { 'target.sources': ['ftp://host/'] } }), configError('target.sources', '--source'));
+  });
+
   it('the error carries exit code 2', () => {
     try {
       load({ configFile: toml('[target]\nkeep = 0\n') });
@@ -355,7 +366,7 @@ describe('secrets never shown', () => {
 token_file = "${tokenFile}"
 [target]
 token_file = "${tokenFile}"
-sources = ["https://mirror:${URL_PASSWORD}@source.example:8443/", "https://plain.example/", "http://u:${URL_PASSWORD}@bad host:99999/"]
+sources = ["https://mirror:${URL_PASSWORD}@source.example:8443/", "https://plain.example/"]
 [notify]
 webhook = "https://hc-ping.com/${WEBHOOK_SECRET}"
 `);

@@ -79,10 +79,17 @@ function coerce(def: KeyDef, raw: unknown, where: string): unknown {
       if (n === null || !Number.isFinite(n) || n < 0) throw bad(`must be a size such as 20M or a number of bytes, got ${JSON.stringify(raw)}`);
       return Math.round(n);
     }
-    case 'list': {
+    case 'list':
+    case 'urls': {
       const items = Array.isArray(raw) ? raw : fromText ? splitList(raw as string) : null;
       if (!items || !items.every((x) => typeof x === 'string')) throw bad('must be a list of strings');
-      return (items as string[]).flatMap(splitList);
+      const list = (items as string[]).flatMap(splitList);
+      if (def.kind === 'urls') {
+        for (const u of list) {
+          if (!/^https?:\/\/[^/\s]+/i.test(u) || !URL.canParse(u)) throw bad(`${JSON.stringify(redactUrl(u))} is not an http:// or https:// URL`);
+        }
+      }
+      return list;
     }
   }
 }
@@ -183,7 +190,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     const def = CONFIG_KEYS.find((d) => d.key === key);
     if (!def) throw usageError('bad-flag', `no configuration key ${key}`);
     const flag = `--${def.flag ?? key}`;
-    const value = Array.isArray(raw) && def.kind !== 'list' ? raw.at(-1) : raw;
+    const value = Array.isArray(raw) && def.kind !== 'list' && def.kind !== 'urls' ? raw.at(-1) : raw;
     setPath(values, key, coerce(def, value, flag));
     origins[key] = 'flag';
   }

@@ -6,7 +6,7 @@
 
 export type Program = 'source' | 'target';
 
-export type Kind = 'string' | 'path' | 'int' | 'bool' | 'duration' | 'size' | 'list' | 'level' | 'timezone';
+export type Kind = 'string' | 'path' | 'int' | 'bool' | 'duration' | 'size' | 'list' | 'urls' | 'level' | 'timezone';
 
 export interface KeyDef {
   /** Dotted key as written in TOML: `target.keep`, `wanted`. */
@@ -46,7 +46,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'source.shutdown_grace', kind: 'duration', default: 30000, flag: 'shutdown-grace', programs: src, help: 'on SIGTERM, how long running downloads may finish before they are cut' },
 
   { key: 'target.root', kind: 'path', default: '', flag: 'target', programs: tgt, help: 'mirror root on the target node' },
-  { key: 'target.sources', kind: 'list', default: [], flag: 'source', programs: tgt, help: 'source server URLs, tried in order (repeat the flag)' },
+  { key: 'target.sources', kind: 'urls', default: [], flag: 'source', programs: tgt, help: 'source server URLs, tried in order (repeat the flag)' },
   { key: 'target.token_file', kind: 'path', default: '', flag: 'token-file', programs: tgt, help: 'file holding the bearer token sent to the source' },
   { key: 'target.ca', kind: 'path', default: '', flag: 'ca', programs: tgt, help: 'PEM CA certificate trusted for the source (private CA)' },
   { key: 'target.keep', kind: 'int', default: 3, flag: 'keep', programs: tgt, min: 1, max: 10000, help: 'verified tarballs kept per <catfold>/<subfold> by purge_target' },

@@ -21,10 +21,11 @@ export interface TarballRef {
   name: string;
 }
 
-// A folder or file name: no leading dot (so no `.`/`..`/hidden), a
+// A folder or file name: starts with a letter, digit or underscore (so no
+// `.`/`..`/hidden names and nothing a shell could take for an option), a
 // conservative character set, bounded length.
-const SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,127}$/;
-const NAME = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,120}\.tar\.gz$/;
+const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,120}\.tar\.gz$/;
 
 export function isSegment(s: string): boolean {
   return SEGMENT.test(s);
