@@ -1,0 +1,258 @@
+/**
+ * One tarball from source to target (SPEC section 5): into `<path>.part`,
+ * resumed with Range/If-Range, retried with backoff on network trouble,
+ * verified against the dna while the bytes arrive, then promoted to its final
+ * name with its sidecar last. A digest mismatch quarantines the download and
+ * starts once more from zero before giving up.
+ */
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import pRetry, { AbortError, type Options as RetryOptions } from 'p-retry';
+import type { Dispatcher } from 'undici';
+import { AltError, md5FromReprDigest, redactUrl, type Dna, type Logger } from '@altbackup/shared';
+import type { Throttle } from './bandwidth.js';
+import { metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
+import { PartFile } from './partFile.js';
+import type { PartMeta, PlanItem } from './plan.js';
+import { decide, rangeHeaders } from './resume.js';
+import { HttpStatusError, adviceForStatus, classify, shortCause } from './retryPolicy.js';
+import { AllSourcesFailed, fileUrl, type SourceClient } from './sourceClient.js';
+
+export interface TransferContext {
+  root: string;
+  client: SourceClient;
+  log: Logger;
+  throttle: Throttle;
+  /** Aborted by the run deadline or a signal: the `.part` stays for the next run. */
+  signal: AbortSignal;
+  retry: RetryOptions;
+  onProgress?: (path: string, held: number, total: number) => void;
+  onVerified?: (v: Verification) => void;
+}
+
+export interface Verification {
+  path: string;
+  expected: Dna;
+  actual: Dna;
+  ok: boolean;
+}
+
+export type TransferResult = 'ok' | 'failed' | 'mismatch' | 'aborted';
+
+export interface TransferOutcome {
+  path: string;
+  result: TransferResult;
+  /** The dna the tarball was verified against (from the source). */
+  dna: Dna;
+  etag: string | null;
+  sourceUrl: string | null;
+  bytesFetched: number;
+  resumedFrom: number;
+  attempts: number;
+  startedAt: number;
+  endedAt: number;
+  error: string | null;
+  quarantined: string[];
+}
+
+/** A body that ended before the file did: the next attempt resumes where it stopped. */
+class ShortBody extends Error {
+  constructor(held: number, size: number) {
+    super(`body ended at ${held} of ${size} bytes`);
+    this.name = 'ShortBody';
+  }
+}
+
+function header(res: Dispatcher.ResponseData, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Restarts per attempt: a source that keeps sending unusable ranges is an error, not a loop. */
+const MAX_RESTARTS = 3;
+
+export async function transferTarball(item: PlanItem, ctx: TransferContext): Promise<TransferOutcome> {
+  const { entry } = item;
+  const { path } = entry;
+  const abs = join(ctx.root, path);
+  const partAbs = abs + '.part';
+  const log = ctx.log.child({ path });
+  const startedAt = Date.now();
+  const out: TransferOutcome = {
+    path, result: 'failed', dna: { ...entry.dna }, etag: item.ifRange, sourceUrl: null, bytesFetched: 0,
+    resumedFrom: 0, attempts: 0, startedAt, endedAt: startedAt, error: null, quarantined: [],
+  };
+  let expected: Dna = { ...entry.dna };
+  let etag: string | null = item.action === 'resume' ? item.ifRange : null;
+  let metaEtag: string | null = null;
+
+  await mkdir(dirname(abs), { recursive: true });
+  if (item.resumeFrom === 'final') {
+    // An old interrupted copy under the final name: from here on it is a
+    // `.part`, so the final name again only ever holds a verified tarball.
+    await rename(abs, partAbs);
+  } else if (item.conflict === null) {
+    // A final name without sidecar that is not being continued holds nothing worth keeping.
+    await unlinkQuiet(abs);
+  }
+  let pf = await PartFile.open(partAbs, ctx.signal);
+  if (item.action === 'fetch') {
+    await pf.truncate();
+    await unlinkQuiet(metaPathOf(partAbs));
+  }
+  out.resumedFrom = pf.length;
+  if (pf.length > 0) log.info({ offset: pf.length, size: entry.size }, `${path}: resuming at ${pf.length} of ${entry.size} bytes`);
+
+  const recordIdentity = async (newEtag: string | null, source: string) => {
+    etag = newEtag;
+    out.etag = newEtag;
+    if (newEtag === null || newEtag === metaEtag) return;
+    const meta: PartMeta = { etag: newEtag, size: expected.size, dig: expected.dig, source: redactUrl(source), startedAt: new Date().toISOString() };
+    await writeMeta(partAbs, meta);
+    metaEtag = newEtag;
+  };
+
+  const receive = async (body: Dispatcher.ResponseData['body'], skip: number) => {
+    let toSkip = skip;
+    try {
+      for await (const raw of body) {
+        let chunk = raw as Buffer;
+        out.bytesFetched += chunk.length;
+        if (toSkip > 0) {
+          const n = Math.min(toSkip, chunk.length);
+          toSkip -= n;
+          chunk = chunk.subarray(n);
+          if (chunk.length === 0) continue;
+        }
+        if (pf.length + chunk.length > expected.size) {
+          throw new AltError('overflow', `source sent more than the ${expected.size} bytes of ${path}`);
+        }
+        await ctx.throttle.take(chunk.length, ctx.signal);
+        await pf.append(chunk);
+        ctx.onProgress?.(path, pf.length, expected.size);
+      }
+    } finally {
+      await pf.flush();
+    }
+  };
+
+  const attempt = async (): Promise<void> => {
+    ctx.signal.throwIfAborted();
+    out.attempts++;
+    for (let restarts = 0; ; restarts++) {
+      await pf.flush();
+      const offset = pf.length;
+      const { source, url, res } = await ctx.client.send((s) => fileUrl(s, path), rangeHeaders(offset, etag), ctx.signal);
+      out.sourceUrl = redactUrl(url);
+      const resEtag = header(res, 'etag');
+      const resMd5 = md5FromReprDigest(header(res, 'repr-digest'));
+      const d = decide({ status: res.statusCode, contentRange: header(res, 'content-range'), etag: resEtag, md5: resMd5 }, { offset, etag, size: expected.size, dig: expected.dig });
+      switch (d.kind) {
+        case 'status': {
+          await res.body.dump().catch(() => undefined);
+          const err = new HttpStatusError(res.statusCode, redactUrl(url));
+          if (classify(err) === 'fatal') throw new AbortError(err);
+          throw err;
+        }
+        case 'restart':
+          res.body.destroy();
+          if (restarts >= MAX_RESTARTS) throw new Error(`source keeps answering unusably: ${d.reason}`);
+          log.warn({ reason: d.reason }, `${path}: ${d.reason}; starting over from zero`);
+          await pf.truncate();
+          etag = null;
+          continue;
+        case 'complete':
+          await res.body.dump().catch(() => undefined);
+          return;
+        case 'whole': {
+          if (d.reason) log.warn({ offset }, `${path}: ${d.reason}; starting over from zero`);
+          await pf.truncate();
+          const length = Number(header(res, 'content-length'));
+          if (resMd5 && Number.isSafeInteger(length) && (resMd5 !== expected.dig || length !== expected.size)) {
+            log.warn({ etag: resEtag }, `${path}: the source now has md5 ${resMd5} size ${length} (listed md5 ${expected.dig} size ${expected.size}); fetching the new file`);
+            expected = { dig: resMd5, size: length };
+            out.dna = expected;
+          }
+          await recordIdentity(resEtag ?? null, source);
+          await receive(res.body, 0);
+          break;
+        }
+        case 'append':
+          await recordIdentity(resEtag ?? etag, source);
+          await receive(res.body, d.skip);
+          break;
+      }
+      if (pf.length < expected.size) throw new ShortBody(pf.length, expected.size);
+      return;
+    }
+  };
+
+  const retryable = (e: unknown) => !ctx.signal.aborted && (e instanceof AllSourcesFailed ? !e.fatal : classify(e) !== 'fatal');
+  // p-retry settles as soon as the signal aborts, while an attempt may still
+  // be writing: the .part is closed only once that attempt has settled too.
+  let running: Promise<void> = Promise.resolve();
+  const tracked = () => (running = attempt());
+  try {
+    for (let round = 0; ; round++) {
+      await pRetry(tracked, {
+        ...ctx.retry,
+        shouldRetry: (e) => retryable(e),
+        onFailedAttempt: (e) => {
+          if (ctx.signal.aborted) return;
+          const more = retryable(e) && e.retriesLeft > 0;
+          log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, cause: shortCause(e) },
+            `${path}: attempt ${e.attemptNumber} failed (${shortCause(e)}) at ${pf.length} of ${expected.size} bytes${more ? `; retrying (${e.retriesLeft} left)` : ''}`);
+        },
+      });
+      const md5 = await pf.digest();
+      const actual = { dig: md5, size: pf.length };
+      const ok = actual.size === expected.size && actual.dig === expected.dig;
+      ctx.onVerified?.({ path, expected, actual, ok });
+      if (ok) {
+        await pf.sync();
+        await pf.close();
+        await promote(abs, expected);
+        out.result = 'ok';
+        return finish(out);
+      }
+      await pf.close();
+      const dest = await quarantine(ctx.root, path, partAbs);
+      out.quarantined.push(dest);
+      log.warn({ expected, actual, quarantined: dest }, `${path}: digest mismatch (got md5 ${actual.dig} size ${actual.size}, expected md5 ${expected.dig} size ${expected.size}); kept aside as ${dest}`);
+      if (round >= 1) {
+        out.result = 'mismatch';
+        out.error = `digest mismatch twice (expected md5 ${expected.dig}); downloads kept in ${dirname(dest)}: check the source's copy and its sidecar`;
+        return finish(out);
+      }
+      pf = await PartFile.open(partAbs, ctx.signal);
+      await pf.truncate();
+      etag = null;
+      metaEtag = null;
+    }
+  } catch (e) {
+    await running.catch(() => undefined);
+    await pf.close().catch(() => undefined);
+    if (ctx.signal.aborted) {
+      out.result = 'aborted';
+      out.error = `stopped at ${pf.length} of ${expected.size} bytes: ${shortCause(ctx.signal.reason)}`;
+    } else {
+      out.result = 'failed';
+      out.error = failureLine(e, out.sourceUrl ?? path);
+    }
+    return finish(out);
+  }
+}
+
+function finish(out: TransferOutcome): TransferOutcome {
+  out.endedAt = Date.now();
+  return out;
+}
+
+/** One operator line for a transfer that gave up: what, where (no token), what to do. */
+export function failureLine(e: unknown, where: string): string {
+  const err = e instanceof AbortError ? (e as unknown as { originalError?: unknown }).originalError ?? e : e;
+  if (err instanceof HttpStatusError) return `HTTP ${err.status} from ${err.url}: ${adviceForStatus(err.status)}`;
+  if (err instanceof AllSourcesFailed) return err.message + (err.fatal ? ': check --ca and the sources\' certificates' : ': check the network and that the source server runs');
+  if (err instanceof AltError) return err.message;
+  return `${where}: ${shortCause(err)}`;
+}
