@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AltError, type TarballRef } from '@altbackup/shared';
@@ -48,7 +48,7 @@ export interface ExtractResult {
 export interface ExtractOptions {
   /** The archive, for messages (its layout path). */
   label: string;
-  /** Folder the destination must resolve inside (symlinks included). */
+  /** Folder the destination must lie in; no symlink below it is followed. */
   base: string;
 }
 
@@ -101,13 +101,28 @@ async function alreadyExtracted(out: string, size: number): Promise<boolean> {
   return st.size === size;
 }
 
-/** The destination folder, created and checked to resolve inside base. */
+/**
+ * Creates the destination folder one level at a time below base, refusing
+ * any existing component that is not a real folder: a symlink planted below
+ * base never redirects the write (base itself may be a symlink the operator chose).
+ */
 async function destinationDir(out: string, base: string): Promise<string> {
   const dir = dirname(out);
-  await mkdir(dir, { recursive: true });
-  const [realDir, realBase] = await Promise.all([realpath(dir), realpath(base)]);
-  if (!(realDir + sep).startsWith(realBase + sep)) {
-    throw new AltError('extract-outside-base', `${dir} resolves to ${realDir}, outside ${realBase}: a symlink below the extraction base? remove it and run again`);
+  const rel = relative(base, dir);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new AltError('extract-outside-base', `${dir} is not below the extraction base ${base}`);
+  }
+  await mkdir(base, { recursive: true });
+  let at = base;
+  for (const seg of rel.split(sep)) {
+    at = join(at, seg);
+    await mkdir(at).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    const st = await lstat(at);
+    if (!st.isDirectory()) {
+      throw new AltError('extract-outside-base', `${at} is a ${st.isSymbolicLink() ? 'symlink' : 'file'}, not a folder: extract_tracdb writes only into real folders below ${base}; remove it and run again`);
+    }
   }
   return dir;
 }

@@ -26,7 +26,8 @@ export const extractTracdbCommand: CommandDef = {
     const report = (e: unknown) => {
       failures++;
       ctx.err.write(`altbackup extract_tracdb: ${operatorLine(e)}\n`);
-      ctx.log.error({ code: (e as AltError).code }, operatorLine(e));
+      // As the runner does: stderr already has the line; a log file gets it too.
+      if (ctx.config.log_file) ctx.log.error({ code: (e as AltError).code }, operatorLine(e));
     };
     try {
       const failedChecks = new Set(ledger?.latestVerifications().filter((v) => !v.ok).map((v) => v.path) ?? []);
