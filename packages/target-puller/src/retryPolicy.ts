@@ -4,7 +4,6 @@
  * run deadline; 401/403/404 and certificate errors fail at once, because
  * waiting does not fix a wrong token, a wrong path or an untrusted server.
  */
-import type { Options as RetryOptions } from 'p-retry';
 import { AltError, type Config } from '@altbackup/shared';
 
 export type Failure =
@@ -103,7 +102,17 @@ export function adviceForStatus(status: number): string {
   }
 }
 
-export function retryOptions(config: Config, signal: AbortSignal): RetryOptions {
+/** p-retry options: exponential backoff (factor 2) with jitter, bounded delays, cancelled by the run's signal. */
+export interface RetryPolicy {
+  retries: number;
+  factor: number;
+  randomize: boolean;
+  minTimeout: number;
+  maxTimeout: number;
+  signal: AbortSignal;
+}
+
+export function retryOptions(config: Config, signal: AbortSignal): RetryPolicy {
   return {
     retries: config.target.retries,
     factor: 2,

@@ -7,7 +7,7 @@
  */
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import pRetry, { AbortError, type Options as RetryOptions } from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AltError, md5FromReprDigest, redactUrl, type Dna, type Logger } from '@altbackup/shared';
 import type { Throttle } from './bandwidth.js';
@@ -15,7 +15,7 @@ import { metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './final
 import { PartFile } from './partFile.js';
 import type { PartMeta, PlanItem } from './plan.js';
 import { decide, rangeHeaders } from './resume.js';
-import { HttpStatusError, adviceForStatus, classify, shortCause } from './retryPolicy.js';
+import { HttpStatusError, adviceForStatus, classify, shortCause, type RetryPolicy } from './retryPolicy.js';
 import { AllSourcesFailed, fileUrl, type SourceClient } from './sourceClient.js';
 
 export interface TransferContext {
@@ -25,7 +25,7 @@ export interface TransferContext {
   throttle: Throttle;
   /** Aborted by the run deadline or a signal: the `.part` stays for the next run. */
   signal: AbortSignal;
-  retry: RetryOptions;
+  retry: RetryPolicy;
   onProgress?: (path: string, held: number, total: number) => void;
   onVerified?: (v: Verification) => void;
 }

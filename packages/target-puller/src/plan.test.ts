@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { bytesToFetch, makePlan, planTarball, type PartMeta, type SourceEntry, type TargetState } from './plan.js';
+
+const DIG = '1f3870be274f6c49b3e31a0c6728957f';
+const OTHER = '0123456789abcdef0123456789abcdef';
+const entry: SourceEntry = {
+  path: 'tracs/dybsvn/2024/03/05/104701/dybsvn.tar.gz', catfold: 'tracs', subfold: 'dybsvn', day: '2024/03/05', time: '104701',
+  name: 'dybsvn.tar.gz', size: 1_531_229_474, mtime: '2024-03-05T10:50:00Z', dna: { dig: DIG, size: 1_531_229_474 }, etag: '"e1"',
+};
+const state = (s: Partial<TargetState>): TargetState => ({ finalSize: null, sidecar: null, partSize: null, partMeta: null, ...s });
+const meta = (m: Partial<PartMeta> = {}): PartMeta => ({ etag: '"e1"', size: entry.size, dig: DIG, source: 'http://s', startedAt: 'x', ...m });
+
+describe('planTarball', () => {
+  it('fetches what the target lacks', () => {
+    const p = planTarball(entry, state({}));
+    assert.equal(p.action, 'fetch');
+    assert.equal(p.offset, 0);
+  });
+
+  it('skips a verified tarball with the same dna', () => {
+    assert.equal(planTarball(entry, state({ finalSize: entry.size, sidecar: { dig: DIG, size: entry.size } })).action, 'skip');
+  });
+
+  it("resumes the old tool's truncated final file (1,147,682,816 of 1,531,229,474) at that offset", () => {
+    const p = planTarball(entry, state({ finalSize: 1_147_682_816 }));
+    assert.equal(p.action, 'resume');
+    assert.equal(p.resumeFrom, 'final');
+    assert.equal(p.offset, 1_147_682_816);
+    assert.equal(p.ifRange, '"e1"');
+  });
+
+  it('resumes a .part with the ETag recorded when it started', () => {
+    const p = planTarball(entry, state({ partSize: 10, partMeta: meta() }));
+    assert.deepEqual([p.action, p.resumeFrom, p.offset, p.ifRange], ['resume', 'part', 10, '"e1"']);
+  });
+
+  it('resumes a .part without meta using the listed ETag (the digest check guards the bytes)', () => {
+    const p = planTarball(entry, state({ partSize: 10 }));
+    assert.deepEqual([p.action, p.ifRange], ['resume', '"e1"']);
+  });
+
+  it('restarts a .part started from another version of the file', () => {
+    assert.equal(planTarball(entry, state({ partSize: 10, partMeta: meta({ etag: '"old"' }) })).action, 'fetch');
+    assert.equal(planTarball(entry, state({ partSize: 10, partMeta: meta({ dig: OTHER }) })).action, 'fetch');
+  });
+
+  it('restarts an empty .part and one longer than the source', () => {
+    assert.equal(planTarball(entry, state({ partSize: 0 })).action, 'fetch');
+    assert.equal(planTarball(entry, state({ partSize: entry.size + 1 })).action, 'fetch');
+    assert.equal(planTarball(entry, state({ finalSize: entry.size + 1 })).action, 'fetch');
+  });
+
+  it('continues the longer of a .part and a final name without sidecar', () => {
+    assert.equal(planTarball(entry, state({ finalSize: 5, partSize: 10 })).resumeFrom, 'part');
+    assert.equal(planTarball(entry, state({ finalSize: 10, partSize: 5 })).resumeFrom, 'final');
+  });
+
+  it('a complete final name without sidecar is resumed at its end, so it is only verified', () => {
+    const p = planTarball(entry, state({ finalSize: entry.size }));
+    assert.deepEqual([p.action, p.offset], ['resume', entry.size]);
+  });
+
+  it('reports a conflict when the target sidecar disagrees, and fetches without touching the final name', () => {
+    const p = planTarball(entry, state({ finalSize: 10, sidecar: { dig: OTHER, size: 10 } }));
+    assert.equal(p.action, 'fetch');
+    assert.match(p.conflict!, /target has md5 0123.* size 10, source has md5 1f38/);
+    assert.equal(p.resumeFrom, null);
+  });
+
+  it('a damaged target copy (size differs from its own sidecar) or an unreadable sidecar is a conflict too', () => {
+    assert.match(planTarball(entry, state({ finalSize: 3, sidecar: { dig: DIG, size: entry.size } })).conflict!, /target file is 3 bytes/);
+    assert.match(planTarball(entry, state({ finalSize: entry.size, sidecar: 'invalid' })).conflict!, /unreadable sidecar/);
+  });
+
+  it('a conflict with a .part in progress continues the .part', () => {
+    const p = planTarball(entry, state({ finalSize: 10, sidecar: { dig: OTHER, size: 10 }, partSize: 100, partMeta: meta() }));
+    assert.deepEqual([p.action, p.resumeFrom, p.offset], ['resume', 'part', 100]);
+    assert.ok(p.conflict);
+  });
+
+  it('never fetches a tarball purge_target deleted', () => {
+    assert.equal(planTarball(entry, state({}), true).action, 'never');
+  });
+});
+
+describe('makePlan', () => {
+  it('orders by path, keeps pending apart and counts the bytes left', () => {
+    const b = { ...entry, path: 'svn/dybsvn/2024/03/05/104701/dybsvn-1.tar.gz', size: 100, dna: { dig: DIG, size: 100 } };
+    const c = { ...entry, path: 'svn/dybaux/2024/03/05/104701/dybaux-1.tar.gz', size: 50, dna: { dig: DIG, size: 50 } };
+    const states = new Map([[entry.path, state({ partSize: 1_000_000_000 })]]);
+    const plan = makePlan([entry, b, c], ['z/y/2024/03/05/104701/p.tar.gz'], (p) => states.get(p), new Set([c.path]));
+    assert.deepEqual(plan.items.map((i) => [i.entry.path, i.action]), [[c.path, 'never'], [b.path, 'fetch'], [entry.path, 'resume']]);
+    assert.deepEqual(plan.pending, ['z/y/2024/03/05/104701/p.tar.gz']);
+    assert.equal(bytesToFetch(plan), 100 + entry.size - 1_000_000_000);
+  });
+});
