@@ -5,9 +5,10 @@
  * These commands must answer quickly even when the source is down, hence the
  * cap on every timeout.
  */
-import type { Config, Logger } from '@altbackup/shared';
+import { AltError, isWanted, redactUrl, type Config, type Logger } from '@altbackup/shared';
 import type { SourceEntry } from './plan.js';
-import { SourceClient, clientOptionsFrom } from './sourceClient.js';
+import { HttpStatusError, adviceForStatus, shortCause } from './retryPolicy.js';
+import { AllSourcesFailed, SourceClient, clientOptionsFrom } from './sourceClient.js';
 
 export interface Listing {
   /** The source URL that answered. */
@@ -40,12 +41,30 @@ export async function fetchListing(config: Config, query: ListingQuery, log: Log
   try {
     const got = await client.listing(query.days, query.wanted, bounded);
     const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const wanted = (path: string) => isWanted(path.slice(path.lastIndexOf('/') + 1), query.wanted);
     return {
-      source: got.source,
-      complete: [...got.entries].sort(byPath),
-      pending: [...new Set(got.pending)].sort(),
+      source: redactUrl(got.source),
+      complete: got.entries.filter((e) => wanted(e.path)).sort(byPath),
+      pending: [...new Set(got.pending)].filter(wanted).sort(),
     };
+  } catch (e) {
+    throw listingError(e, bounded.aborted && !signal?.aborted ? cap * 2 : null);
   } finally {
     await client.close();
   }
+}
+
+/** One operator line for whatever stopped the listing. */
+export function listingError(e: unknown, timedOutAfterMs: number | null): AltError {
+  if (e instanceof AltError) return e;
+  if (timedOutAfterMs !== null) {
+    return new AltError('source-timeout', `the source listing took longer than ${timedOutAfterMs} ms: check that altbackup-source serve runs and answers`);
+  }
+  if (e instanceof AllSourcesFailed) {
+    return new AltError('source-unreachable', `${e.message}: check that altbackup-source serve runs and the --source URLs`);
+  }
+  if (e instanceof HttpStatusError) {
+    return new AltError('source-http', `listing ${redactUrl(e.url)} answered HTTP ${e.status}: ${adviceForStatus(e.status)}`);
+  }
+  return new AltError('source-listing', `source listing failed (${shortCause(e)}): check that altbackup-source serve runs and the --source URLs`);
 }

@@ -75,11 +75,11 @@ describe('countExpectations', () => {
     const ref = parseTarballPath(path)!;
     return { path, day: ref.day, name: ref.name, state, size: 1, partSize: null, expected: null, actual: null, detail: '', problem: false };
   };
-  it('counts verified, in-progress and pending toward the expectation, not mismatches', () => {
+  it('every known tarball counts; a failing one is tallied apart but reported on its own line, not as a shortfall', () => {
     const counts = countExpectations([DAY], [row(SVN, 'ok'), row(TRAC, 'pending'), row(SETUP, 'mismatch')], { dybsvn: 2, svnsetup: 1 }, ['dybsvn', 'svnsetup']);
     assert.deepEqual(counts, [
-      { day: DAY, name: 'dybsvn', expected: 2, verified: 1, inProgress: 0, pending: 1, shortfall: 0 },
-      { day: DAY, name: 'svnsetup', expected: 1, verified: 0, inProgress: 0, pending: 0, shortfall: 1 },
+      { day: DAY, name: 'dybsvn', expected: 2, verified: 1, inProgress: 0, pending: 1, failing: 0, shortfall: 0 },
+      { day: DAY, name: 'svnsetup', expected: 1, verified: 0, inProgress: 0, pending: 0, failing: 1, shortfall: 0 },
     ]);
   });
   it('a day with nothing falls short by the full count; names not wanted are not checked', () => {
@@ -125,12 +125,12 @@ describe('evaluate', () => {
         { ...good(SVN), digest: { md5: 'c'.repeat(32), size: 100 } },
         { ...good(SETUP), sidecar: { error: 'x.dna: bad' } },
       ],
-      expect: { dybsvn: 2 },
+      expect: { dybsvn: 2, svnsetup: 1 },
     }));
     assert.equal(r.problems.length, 3);
     assert.match(r.problems[0]!, /^BAD SIDECAR folders\/svnsetup/);
     assert.match(r.problems[1]!, /^MISMATCH svn\/dybsvn\/.*: sidecar says md5 a{32} size 100, file has md5 c{32} size 100: delete it/);
-    assert.match(r.problems[2]!, /^COUNT 2024\/05\/02 dybsvn: expected 2, found 0 verified: run altbackup pull/);
+    assert.match(r.problems[2]!, /^COUNT 2024\/05\/02 dybsvn: expected 2, found 0 verified \+ 1 failing: check the source's backup job/);
   });
   it('ignores source entries of other days and unwanted names; --all does not ask about absent ones', () => {
     const other = 'svn/dybaux/2024/05/02/104701/dybaux-1.tar.gz';

@@ -50,6 +50,9 @@ export interface CountCheck {
   verified: number;
   inProgress: number;
   pending: number;
+  /** Present but reported on their own line (mismatch, missing, ...). */
+  failing: number;
+  /** Tarballs nothing else accounts for: not on the target, not listed by the source. */
   shortfall: number;
 }
 
@@ -133,7 +136,12 @@ function problemLine(t: TarballCheck): string {
   }
 }
 
-/** `[expect]` per wanted name per day: verified + in progress + pending must reach the count. */
+/**
+ * `[expect]` per wanted name per day. Every tarball known (verified, in
+ * progress, pending, or failing on its own line) counts toward the
+ * expectation, so a shortfall is only what no other line explains: a tarball
+ * neither the target nor the source has.
+ */
 export function countExpectations(days: readonly string[], tarballs: readonly TarballCheck[], expect: Readonly<Record<string, number>>, wanted: readonly string[]): CountCheck[] {
   const names = Object.keys(expect).filter((n) => wanted.length === 0 || wanted.includes(n)).sort();
   const prefixes = [...new Set([...wanted, ...Object.keys(expect)])];
@@ -144,17 +152,21 @@ export function countExpectations(days: readonly string[], tarballs: readonly Ta
       const verified = mine.filter((t) => t.state === 'ok').length;
       const inProgress = mine.filter((t) => t.state === 'in-progress').length;
       const pending = mine.filter((t) => t.state === 'pending').length;
+      const failing = mine.length - verified - inProgress - pending;
       const expected = expect[name]!;
-      out.push({ day, name, expected, verified, inProgress, pending, shortfall: Math.max(0, expected - verified - inProgress - pending) });
+      out.push({ day, name, expected, verified, inProgress, pending, failing, shortfall: Math.max(0, expected - mine.length) });
     }
   }
   return out;
 }
 
+function tally(c: CountCheck): string {
+  return `${c.verified} verified${c.inProgress ? ` + ${c.inProgress} in progress` : ''}` +
+    `${c.pending ? ` + ${c.pending} pending` : ''}${c.failing ? ` + ${c.failing} failing` : ''}`;
+}
+
 export function countProblem(c: CountCheck): string {
-  return `COUNT ${c.day} ${c.name}: expected ${c.expected}, found ${c.verified} verified` +
-    `${c.inProgress ? ` + ${c.inProgress} in progress` : ''}${c.pending ? ` + ${c.pending} pending` : ''}` +
-    `: run altbackup pull, or check the source's backup job`;
+  return `COUNT ${c.day} ${c.name}: expected ${c.expected}, found ${tally(c)}: check the source's backup job, then run altbackup pull`;
 }
 
 /** The whole verdict, from facts only. */
@@ -208,10 +220,7 @@ export function formatReport(r: CheckReport): string {
   for (const t of r.tarballs) {
     lines.push(`${LABEL[t.state].padEnd(11)} ${sizeOf(t).padStart(6)}  ${t.path}${t.detail && t.state !== 'ok' ? `  (${t.detail})` : ''}`);
   }
-  for (const c of r.counts) {
-    const extra = `${c.inProgress ? ` + ${c.inProgress} in progress` : ''}${c.pending ? ` + ${c.pending} pending` : ''}`;
-    lines.push(`${c.shortfall ? 'SHORT' : 'count'} ${c.day} ${c.name}: ${c.verified}${extra} of ${c.expected} expected`);
-  }
+  for (const c of r.counts) lines.push(`${c.shortfall ? 'SHORT' : 'count'} ${c.day} ${c.name}: ${tally(c)} of ${c.expected} expected`);
   const n = (s: TarballState) => r.tarballs.filter((t) => t.state === s).length;
   const days = r.days === 'all' ? 'all days' : r.days.length === 1 ? r.days[0] : `${r.days[0]}..${r.days[r.days.length - 1]}`;
   const source = r.source.kind === 'ok' ? `source ${r.source.source}` : r.source.kind === 'unreachable' ? 'source unreachable' : 'source not asked';
@@ -249,7 +258,9 @@ export async function askSource(config: Config, days: readonly string[], log: Lo
     const l = await fetchListing(config, { days, wanted: config.wanted, capMs }, log);
     return { kind: 'ok', source: l.source, complete: new Set(l.complete.map((e) => e.path)), pending: new Set(l.pending) };
   } catch (e) {
-    return { kind: 'unreachable', error: e instanceof AltError ? e.message : (e as Error).message };
+    // The cause only: check_target gives its own advice.
+    const message = e instanceof AltError ? e.message : (e as Error).message;
+    return { kind: 'unreachable', error: message.replace(/: check .*$/, '') };
   }
 }
 
