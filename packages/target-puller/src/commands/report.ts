@@ -1,10 +1,51 @@
-import { AltError, type CommandDef } from '@altbackup/shared';
+/**
+ * `report --out FILE.html`: plots of the ledger's history (SPEC section 3)
+ * in one self-contained HTML file, written atomically so a web server or a
+ * mail job never picks up half a page.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { AltError, usageError, type CommandContext, type CommandDef } from '@altbackup/shared';
+import { Ledger, type RunRow } from '../ledger.js';
+import { writeTextfileAtomic } from '../promTextfile.js';
+import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../reportData.js';
+import { reportHtml } from '../reportHtml.js';
+import { ledgerPathOf, requireTargetRoot } from '../statusFacts.js';
 
-// SCAFFOLD: replaced by the issue that implements report.
+export function readLedgerRows(ledger: Ledger): LedgerRows {
+  return {
+    runs: ledger.db.prepare('SELECT * FROM runs ORDER BY id').all() as RunRow[],
+    transfers: ledger.db.prepare('SELECT id, run_id, path, size, md5, bytes_fetched, resumed_from, attempts, started_at, ended_at, result, error FROM transfers ORDER BY id').all() as TransferRow[],
+    verifications: ledger.db.prepare('SELECT id, run_id, path, actual_size, ok, at FROM verifications ORDER BY id').all() as VerificationRow[],
+  };
+}
+
 export const reportCommand: CommandDef = {
   name: 'report',
-  summary: 'report (not implemented yet)',
-  async run() {
-    throw new AltError('not-implemented', 'report is not implemented yet');
+  summary: 'write a self-contained HTML page (--out FILE.html) with plots of sizes, pull times, throughput, resumes and verifications from the ledger',
+  async run(ctx: CommandContext) {
+    const out = ctx.opts.out as string | undefined;
+    if (!out) throw usageError('usage', 'report needs --out FILE.html');
+    const { config } = ctx;
+    if (!config.target.ledger) requireTargetRoot(config, 'report');
+    const file = ledgerPathOf(config);
+    if (!existsSync(file)) {
+      throw new AltError('no-ledger', `no ledger at ${file}: run a pull first, or point target.ledger / --ledger at the ledger file`);
+    }
+    const ledger = Ledger.open(file);
+    let rows: LedgerRows;
+    try {
+      rows = readLedgerRows(ledger);
+    } finally {
+      ledger.close();
+    }
+    const data = reportData(rows, { names: config.wanted.length ? config.wanted : Object.keys(config.expect), timezone: config.timezone, now: Date.now() });
+    try {
+      await writeTextfileAtomic(out, reportHtml(data, { ledgerFile: file, host: hostname() }));
+    } catch (e) {
+      throw new AltError('report-write', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
+    }
+    ctx.log.info({ out, runs: data.runs.length }, 'report written');
+    ctx.out.write(`wrote ${out} (${data.runs.length} pull runs)\n`);
   },
 };
