@@ -1,0 +1,106 @@
+/**
+ * Measure 1: a verified pull of one big tarball over loopback, against the
+ * ways an operator would otherwise copy and check it.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startAltSource, targetWithRss, unavailableFrom, Unavailable, type SourceServer } from '../support/altbackup.js';
+import type { BenchContext, Scenario } from '../support/context.js';
+import { runOk } from '../support/exec.js';
+import { startNginx } from '../support/nginx.js';
+import { checkPulled, expectMd5, md5sum, pullArgs } from '../support/pulled.js';
+import { formatBytes, formatSeconds, type Row } from '../support/report.js';
+import { attempt, compareRow } from '../support/rows.js';
+import { median } from '../support/stats.js';
+import { startSshd } from '../support/sshd.js';
+
+export function secondsAndRate(size: number): (ms: number) => string {
+  return (ms) => `${formatSeconds(ms)} (${(size / 1e6 / (ms / 1000)).toFixed(0)} MB/s)`;
+}
+
+export const pullScenario: Scenario = {
+  id: 1,
+  title: 'verified pull over loopback vs curl+md5sum, scp+md5sum, rsync',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const { root, tarball } = await ctx.bigTarball();
+    const dir = join(ctx.work, 'pull');
+    await mkdir(dir, { recursive: true });
+    const state: { why: Unavailable | null } = { why: null };
+
+    const sshd = await startSshd(join(dir, 'sshd'));
+    const stopSshd = ctx.cleanup.add('sshd', sshd.stop);
+
+    // curl fetches from altbackup-source when it runs, so both clients face the same server.
+    const alt: SourceServer | null = await attempt(state, () => startAltSource(root));
+    let httpUrl: string;
+    let stopHttp: () => Promise<void>;
+    if (alt) {
+      const a = alt;
+      stopHttp = ctx.cleanup.add('altbackup-source (1)', () => a.stop().then(() => {}));
+      httpUrl = alt.fileUrl(tarball.rel);
+    } else {
+      const nginx = await startNginx(join(dir, 'nginx'), root);
+      stopHttp = ctx.cleanup.add('nginx (1)', nginx.stop);
+      httpUrl = `${nginx.url}/${tarball.rel}`;
+    }
+
+    const t = { pull: [] as number[], curl: [] as number[], md5: [] as number[], scp: [] as number[], scpMd5: [] as number[], rsync: [] as number[] };
+    const copy = join(dir, 'copy.tar.gz');
+    const targetRoot = join(dir, 'target');
+    const timeoutMs = 600_000;
+    for (let i = 0; i < ctx.runs; i++) {
+      ctx.log(`  run ${i + 1}/${ctx.runs}`);
+      if (alt) {
+        const server = alt;
+        await attempt(state, async () => {
+          const r = await targetWithRss(pullArgs(server.url, targetRoot, tarball), join(dir, 'time-v.txt'), { timeoutMs });
+          if (r.code !== 0) throw unavailableFrom('altbackup pull', r);
+          await checkPulled(targetRoot, tarball);
+          t.pull.push(r.ms);
+          if (r.maxRssBytes !== null) ctx.rss.puller.push(r.maxRssBytes);
+        });
+        await rm(targetRoot, { recursive: true, force: true });
+      }
+
+      const c = await runOk('/usr/bin/curl', ['-sS', '--fail', '-o', copy, httpUrl], { timeoutMs });
+      const m = await md5sum([copy]);
+      expectMd5('curl', m.md5s[0], tarball.md5);
+      t.curl.push(c.ms);
+      t.md5.push(m.ms);
+      await rm(copy, { force: true });
+
+      const s = await runOk('/usr/bin/scp', ['-q', '-P', String(sshd.port), ...sshd.clientOptions, `${sshd.login}:${tarball.abs}`, copy], { timeoutMs });
+      const sm = await md5sum([copy]);
+      expectMd5('scp', sm.md5s[0], tarball.md5);
+      t.scp.push(s.ms);
+      t.scpMd5.push(sm.ms);
+      await rm(copy, { force: true });
+
+      const r = await runOk('/usr/bin/rsync', ['-a', '-e', sshd.rsyncShell, `${sshd.login}:${tarball.abs}`, copy], { timeoutMs });
+      t.rsync.push(r.ms);
+      await rm(copy, { force: true });
+    }
+
+    if (alt) {
+      const hwm = await alt.peakRss();
+      if (hwm !== null) ctx.rss.server.push({ during: 'measure 1', bytes: hwm });
+    }
+    await stopHttp();
+    await stopSshd();
+
+    const size = formatBytes(tarball.size);
+    const fmt = secondsAndRate(tarball.size);
+    const pull = state.why ?? t.pull;
+    const slower = t.curl.map((c, i) => Math.max(c, t.md5[i]!));
+    const twoPass = t.curl.map((c, i) => c + t.md5[i]!);
+    const oldWay = t.scp.map((s, i) => s + t.scpMd5[i]!);
+    const server = alt ? 'altbackup-source' : 'nginx (altbackup-source not available)';
+    const parts = `curl from ${server} ${formatSeconds(median(t.curl))}, md5sum ${formatSeconds(median(t.md5))}, scp ${formatSeconds(median(t.scp))}; all files warm in page cache for every tool`;
+    return [
+      compareRow({ id: 1, measure: `pull ${size} verified vs slower of curl -o / md5sum alone`, alt: pull, comp: slower, format: fmt, target: '<= 1.10', ok: (r) => r <= 1.1, note: parts }),
+      compareRow({ id: 1, measure: `pull ${size} vs curl -o && md5sum (two-pass)`, alt: pull, comp: twoPass, format: fmt, target: '<= 0.85', ok: (r) => r <= 0.85 }),
+      compareRow({ id: 1, measure: `pull ${size} vs scp (sshd) && md5sum`, alt: pull, comp: oldWay, format: fmt, target: '< 1', ok: (r) => r < 1 }),
+      compareRow({ id: 1, measure: `pull ${size} vs rsync -e ssh`, alt: pull, comp: t.rsync, format: fmt, target: '< 1', ok: (r) => r < 1 }),
+    ];
+  },
+};

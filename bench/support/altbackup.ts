@@ -1,0 +1,73 @@
+/**
+ * altbackup's own CLIs as the bench runs them: real child processes, the
+ * default (empty) configuration, flags only. A command that is not built yet
+ * makes its scenario say "not available" instead of failing the bench.
+ */
+import { readFile } from 'node:fs/promises';
+import { SOURCE_CLI, TARGET_CLI, startSource, type RunningServer } from '#test/support/processes.js';
+import { lastLines, run, runWithRss, type ExecOptions, type Ran, type TimedRss } from './exec.js';
+
+/** Why an altbackup figure is missing: the tool is not there yet, or it failed. */
+export class Unavailable extends Error {
+  constructor(readonly kind: 'not available' | 'failed', why: string) {
+    super(why);
+  }
+}
+
+/** Classifies a failed altbackup run: a scaffold's not-implemented is "not available". */
+export function unavailableFrom(what: string, r: Pick<Ran, 'code' | 'signal' | 'stderr' | 'stdout'>): Unavailable {
+  const text = lastLines(r.stderr || r.stdout, 2) || `exit ${r.code ?? r.signal}`;
+  const kind = /not[ -]implemented/i.test(r.stderr + r.stdout) ? 'not available' : 'failed';
+  // The CLIs already name themselves in their one operator line.
+  return new Unavailable(kind, text.startsWith(what) ? text : `${what}: ${text}`);
+}
+
+export function target(args: readonly string[], opts?: ExecOptions): Promise<Ran> {
+  return run(process.execPath, [TARGET_CLI, ...args], opts);
+}
+
+export function targetWithRss(args: readonly string[], reportFile: string, opts?: ExecOptions): Promise<TimedRss> {
+  return runWithRss(process.execPath, [TARGET_CLI, ...args], reportFile, opts);
+}
+
+/** `altbackup <cmd> ...` that must exit 0, or the scenario reports why not. */
+export async function targetOk(what: string, args: readonly string[], opts?: ExecOptions): Promise<Ran> {
+  const r = await target(args, opts);
+  if (r.code !== 0) throw unavailableFrom(what, r);
+  return r;
+}
+
+export interface SourceServer extends RunningServer {
+  /** Peak RSS so far (VmHWM of the server process), bytes. */
+  peakRss(): Promise<number | null>;
+  fileUrl(rel: string): string;
+}
+
+export async function startAltSource(root: string, extra: readonly string[] = []): Promise<SourceServer> {
+  let server: RunningServer;
+  try {
+    server = await startSource(['--root', root, ...extra], { timeoutMs: 60_000 });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const stderr = /stderr: ([\s\S]*)$/.exec(msg)?.[1] ?? msg;
+    throw unavailableFrom('altbackup-source serve', { code: 1, signal: null, stderr, stdout: '' });
+  }
+  return {
+    ...server,
+    peakRss: () => vmHwm(server.child.pid),
+    fileUrl: (rel) => `${server.url}/v1/files/${rel}`,
+  };
+}
+
+/** Peak resident set size of a live process from /proc/<pid>/status, bytes. */
+export async function vmHwm(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const m = /^VmHWM:\s*(\d+)\s*kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export { SOURCE_CLI, TARGET_CLI };
