@@ -1,88 +1,107 @@
 /**
  * The `.part` file of one download and the MD5 of exactly the bytes in it.
- * Bytes are hashed as they are written, so verification costs no second read
- * (for a resumed file the existing bytes are hashed once, when opened).
- * Writes are gathered into large blocks: fewer syscalls, and the hash and the
- * file never disagree because a block is hashed only after it is written.
+ * Bytes are hashed as they arrive, so verification costs no second read (for
+ * a resumed file the existing bytes are hashed once, when opened). Bytes are
+ * gathered into large blocks; each block goes both to the disk and to a
+ * hashing worker thread (see hashWorker.ts), both running behind the network
+ * up to a bound, so the socket keeps flowing while disk and hash work.
+ * `flush` waits for the disk. If a write fails, file and hash may disagree,
+ * so the transfer fails and the next open hashes what is really on disk.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { HashWorker } from './hashWorker.js';
 
 const BLOCK = 1 << 20;
+/** Bytes queued for the disk or the hash before `append` waits. */
+const MAX_QUEUED = 16 * BLOCK;
 
 export class PartFile {
   readonly path: string;
   private fh: FileHandle;
-  private hash: Hash;
-  /** Bytes on disk (hashed). */
-  private written: number;
+  private hash: HashWorker;
+  /** Bytes accepted: written, or queued for the disk and the hash. */
+  private accepted: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Writes run one after another, in file order. */
+  private writes: Promise<void> = Promise.resolve();
+  private queued = 0;
 
-  private constructor(path: string, fh: FileHandle, hash: Hash, written: number) {
+  private constructor(path: string, fh: FileHandle, hash: HashWorker, size: number) {
     this.path = path;
     this.fh = fh;
     this.hash = hash;
-    this.written = written;
+    this.accepted = size;
   }
 
   /** Opens (or creates) the `.part` and hashes the bytes it already holds. */
-  static async open(path: string, signal?: AbortSignal): Promise<PartFile> {
+  static async open(path: string): Promise<PartFile> {
     const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    const hash = new HashWorker();
     try {
-      const hash = createHash('md5');
-      let size = 0;
-      for await (const chunk of createReadStream('', { fd: fh.fd, autoClose: false, start: 0, highWaterMark: BLOCK, signal })) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
+      const size = await hash.hashFile(path);
       return new PartFile(path, fh, hash, size);
     } catch (e) {
       await fh.close();
+      await hash.close();
       throw e;
     }
   }
 
-  /** Bytes held, including those not yet flushed. */
+  /** Bytes held, including those still on their way to the disk. */
   get length(): number {
-    return this.written + this.pendingBytes;
+    return this.accepted;
   }
 
   async append(chunk: Buffer): Promise<void> {
+    this.accepted += chunk.length;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= BLOCK) await this.flush();
+    if (this.pendingBytes >= BLOCK) this.queueBlock();
+    if (this.queued > MAX_QUEUED) await this.writes;
+    if (this.hash.pending > MAX_QUEUED) await this.hash.waitBelow(MAX_QUEUED / 2);
   }
 
-  /** Writes what is gathered; after this the file holds `length` bytes. */
-  async flush(): Promise<void> {
+  private queueBlock(): void {
     if (this.pendingBytes === 0) return;
-    const block = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    // A block of its own (never a view into a shared pool) is what the worker receives a copy of.
+    const block = Buffer.concat(this.pending, this.pendingBytes);
+    const position = this.accepted - this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    let off = 0;
-    while (off < block.length) {
-      const { bytesWritten } = await this.fh.write(block, off, block.length - off, this.written + off);
-      off += bytesWritten;
-    }
     this.hash.update(block);
-    this.written += block.length;
+    this.queued += block.length;
+    this.writes = this.writes.then(async () => {
+      let off = 0;
+      while (off < block.length) {
+        const { bytesWritten } = await this.fh.write(block, off, block.length - off, position + off);
+        off += bytesWritten;
+      }
+      this.queued -= block.length;
+    });
+  }
+
+  /** Waits until every accepted byte is in the file. */
+  async flush(): Promise<void> {
+    this.queueBlock();
+    await this.writes;
   }
 
   /** Empties the file: the download starts over from byte zero. */
   async truncate(): Promise<void> {
     this.pending = [];
     this.pendingBytes = 0;
+    await this.writes;
     await this.fh.truncate(0);
-    this.hash = createHash('md5');
-    this.written = 0;
+    this.hash.reset();
+    this.accepted = 0;
   }
 
   /** Flushes, then returns the MD5 of the whole file without ending the hash. */
   async digest(): Promise<string> {
     await this.flush();
-    return this.hash.copy().digest('hex');
+    return this.hash.digest();
   }
 
   /** Flushes to the disk itself (fsync): done before the rename to the final name. */
@@ -96,6 +115,7 @@ export class PartFile {
       await this.flush();
     } finally {
       await this.fh.close();
+      await this.hash.close();
     }
   }
 }

@@ -95,7 +95,7 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
     // A final name without sidecar that is not being continued holds nothing worth keeping.
     await unlinkQuiet(abs);
   }
-  let pf = await PartFile.open(partAbs, ctx.signal);
+  let pf = await PartFile.open(partAbs);
   if (item.action === 'fetch') {
     await pf.truncate();
     await unlinkQuiet(metaPathOf(partAbs));
@@ -224,7 +224,7 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
         out.error = `digest mismatch twice (expected md5 ${expected.dig}); downloads kept in ${dirname(dest)}: check the source's copy and its sidecar`;
         return finish(out);
       }
-      pf = await PartFile.open(partAbs, ctx.signal);
+      pf = await PartFile.open(partAbs);
       await pf.truncate();
       etag = null;
       metaEtag = null;
