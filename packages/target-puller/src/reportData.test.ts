@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunRow } from './ledger.js';
 import { reportData, type LedgerRows, type TransferRow } from './reportData.js';
-import { chartSvg, niceScale, reportHtml, timeTicks } from './reportHtml.js';
+import { formatValue, loadChartAssets, reportHtml, scriptSafe } from './reportHtml.js';
 
 const T0 = Date.UTC(2013, 4, 29, 13, 0, 0);
 const SVN = 'svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz';
@@ -74,49 +74,54 @@ describe('reportData', () => {
 });
 
 describe('reportHtml', () => {
-  it('draws one mark per data point, with its values', () => {
+  const assets = { js: 'var uPlot = function () {};', css: '.uplot{}', version: '9.9.9' };
+
+  it('embeds every chart as JSON with a plot container, and inlines the chart library', () => {
+    const html = reportHtml(data, { ledgerFile: '/x', host: 'h' }, assets);
     for (const c of data.charts) {
-      const svg = chartSvg(c, 'UTC');
-      const marks = [...svg.matchAll(/class="mark"[^>]*data-series="([^"]*)" data-x="([^"]*)" data-y="([^"]*)"/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
-      assert.deepEqual(marks, c.series.flatMap((s) => s.points.map((p) => [s.name, p.x, p.y])), c.id);
+      const m = new RegExp(`<script type="application/json" id="data-${c.id}">([^<]*)</script>`).exec(html);
+      assert.deepEqual(JSON.parse(m![1]!), c);
+      assert.ok(html.includes(`<div class="plot" id="plot-${c.id}"></div>`));
     }
+    assert.ok(html.includes('<script>var uPlot = function () {};</script>'));
+    assert.ok(html.includes('charts by uPlot 9.9.9'));
   });
 
-  it('says so when a chart has no data', () => {
+  it('reads the real uPlot build from node_modules', () => {
+    const real = loadChartAssets();
+    assert.match(real.version, /^1\.\d+\.\d+$/);
+    assert.match(real.js, /var uPlot=/);
+    assert.match(real.css, /\.uplot/);
+  });
+
+  it('says so when there is no pull run', () => {
     const empty = reportData({ runs: [], transfers: [], verifications: [] }, { names: [], timezone: 'UTC', now: T0 });
-    assert.ok(empty.charts.every((c) => chartSvg(c, 'UTC').includes('no data in the ledger yet')));
-    assert.match(reportHtml(empty, { ledgerFile: '/x', host: 'h' }), /No pull run recorded/);
+    assert.match(reportHtml(empty, { ledgerFile: '/x', host: 'h' }, assets), /No pull run recorded/);
   });
 
   it('escapes text and keeps embedded JSON from closing its script element', () => {
-    const evil = reportData({ ...ROWS, runs: ROWS.runs.map((r) => ({ ...r, error: r.error && '</script><b>x' })) }, { names: ['dybsvn', 'svnsetup'], timezone: 'UTC', now: T0 });
-    const html = reportHtml(evil, { ledgerFile: '/x<y>', host: 'h&' });
+    const evilRows = { ...ROWS, transfers: ROWS.transfers.map((t) => ({ ...t, error: '</script><b>x' })) };
+    const evil = reportData(evilRows, { names: ['dybsvn', 'svnsetup'], timezone: 'UTC', now: T0 });
+    const html = reportHtml(evil, { ledgerFile: '/x<y>', host: 'h&' }, assets);
     assert.ok(!html.includes('</script><b>'));
     assert.ok(html.includes('/x&lt;y&gt;') && html.includes('h&amp;'));
+    assert.equal(scriptSafe('a</script>b<!--c'), 'a<\\/script>b<\\!--c');
   });
 
-  it('has no network reference and no executable script', () => {
-    const html = reportHtml(data, { ledgerFile: '/x', host: 'h' });
-    assert.ok(!/(src|href)=/i.test(html), 'no src/href attributes');
-    assert.ok(!/http:\/\/(?!www\.w3\.org\/2000\/svg)/.test(html.replace(/xmlns="[^"]*"/g, '')));
-    assert.deepEqual([...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!.includes('type="application/json"')), data.charts.map(() => true));
-  });
-});
-
-describe('timeTicks', () => {
-  it('puts ticks on the site\'s midnights, or on round hours for short ranges', () => {
-    const ticks = timeTicks(Date.UTC(2024, 2, 1, 10), Date.UTC(2024, 2, 5, 12), 'Asia/Taipei');
-    assert.deepEqual(ticks.map((t) => t.label), ['2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05']);
-    assert.equal(ticks[0]!.ms, Date.UTC(2024, 2, 1, 16));
-    assert.deepEqual(timeTicks(Date.UTC(2024, 2, 1, 10), Date.UTC(2024, 2, 1, 16), 'UTC').map((t) => t.label), ['03-01 10:00', '03-01 11:00', '03-01 12:00', '03-01 13:00', '03-01 14:00', '03-01 15:00', '03-01 16:00']);
+  it('references nothing outside the file and forbids fetching', () => {
+    const html = reportHtml(data, { ledgerFile: '/x', host: 'h' }, loadChartAssets());
+    assert.ok(!/\s(src|href)=/i.test(html), 'no src/href attributes');
+    assert.match(html, /Content-Security-Policy" content="default-src 'none';/);
   });
 });
 
-describe('niceScale', () => {
-  it('picks round tops and steps, binary ones for bytes', () => {
-    assert.deepEqual(niceScale(10, 'seconds'), { top: 10, step: 2.5 });
-    assert.deepEqual(niceScale(3, 'count'), { top: 3, step: 1 });
-    assert.deepEqual(niceScale(1.5 * 1024 ** 3, 'bytes'), { top: 1.5 * 1024 ** 3, step: 0.5 * 1024 ** 3 });
-    assert.deepEqual(niceScale(0, 'count'), { top: 4, step: 1 });
+describe('formatValue', () => {
+  it('shows binary sizes, rates, durations and counts', () => {
+    assert.equal(formatValue(1.5 * 1024 ** 3, 'bytes'), '1.5G');
+    assert.equal(formatValue(1_531_229_474, 'bytes'), '1.43G');
+    assert.equal(formatValue(3 * 1024 ** 2, 'bytes/s'), '3M/s');
+    assert.equal(formatValue(90, 'seconds'), '90.0s');
+    assert.equal(formatValue(0, 'bytes'), '0');
+    assert.equal(formatValue(2, 'count'), '2');
   });
 });

@@ -61,7 +61,6 @@ export interface Chart {
   xLabel: string;
   yLabel: string;
   unit: Unit;
-  stacked: boolean;
   series: Series[];
 }
 
@@ -131,7 +130,7 @@ export function sizeCharts(rows: LedgerRows, opts: ReportOptions): Chart[] {
   const names = opts.names.length > 0 ? [...opts.names] : [...byName.keys()].sort();
   return names.map((name) => ({
     id: `sizes-${name}`, title: `Tarball size: ${name}`, kind: 'line', xKind: 'time', categories: [],
-    xLabel: 'backup time', yLabel: 'size', unit: 'bytes', stacked: false,
+    xLabel: 'backup time', yLabel: 'size', unit: 'bytes',
     series: [...(byName.get(name) ?? new Map<string, Point[]>()).entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([subfold, points]) => ({ name: subfold, points: points.sort((a, b) => a.x - b.x || (a.label < b.label ? -1 : 1)) })),
@@ -171,7 +170,7 @@ export function summarizeRuns(rows: LedgerRows): RunSummary[] {
 
 function runChart(id: string, title: string, runs: RunSummary[], unit: Unit, yLabel: string, series: [string, (r: RunSummary) => number][], kind: 'line' | 'bar' = 'bar'): Chart {
   return {
-    id, title, kind, xKind: 'category', categories: runs.map((r) => `#${r.id}`), xLabel: 'pull run', yLabel, unit, stacked: false,
+    id, title, kind, xKind: 'category', categories: runs.map((r) => `#${r.id}`), xLabel: 'pull run', yLabel, unit,
     series: series.map(([name, pick]) => ({
       name,
       points: runs.map((r, i) => ({ x: i, y: pick(r), label: `run #${r.id} (${r.result})` })),
@@ -184,13 +183,13 @@ function dayOf(ms: number, timezone: string): string {
   return todayIn({ timezone, now: new Date(ms) });
 }
 
-/** Verification results per day (the site's calendar day of the check), good and failed stacked. */
+/** Verification results per day (the site's calendar day of the check): good and mismatched. */
 export function verificationChart(rows: LedgerRows, timezone: string): Chart {
   const days = [...new Set(rows.verifications.map((v) => dayOf(v.at, timezone)))].sort();
   const count = (day: string, ok: number) => rows.verifications.filter((v) => v.ok === ok && dayOf(v.at, timezone) === day).length;
   return {
     id: 'verifications', title: 'Verification results per day', kind: 'bar', xKind: 'category', categories: days,
-    xLabel: 'day', yLabel: 'tarballs', unit: 'count', stacked: true,
+    xLabel: 'day', yLabel: 'tarballs', unit: 'count',
     series: [
       { name: 'verified', points: days.map((d, i) => ({ x: i, y: count(d, 1), label: d })) },
       { name: 'mismatch', points: days.map((d, i) => ({ x: i, y: count(d, 0), label: d })) },
