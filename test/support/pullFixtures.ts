@@ -1,0 +1,148 @@
+/**
+ * Fixtures for the cross-process pull tests: small source trees of seeded
+ * random tarballs, a real `altbackup-source serve` (optionally behind the
+ * fault proxy), `altbackup pull` with tiny timeouts, and checks of what the
+ * target holds afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
+import { randomBytesFrom, seedFrom } from './sampleTree.js';
+import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
+
+export const DAY = '2024/03/05';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `altbackup-${prefix}-`));
+}
+
+export interface SourceFile {
+  path: string;
+  size: number;
+  md5: string;
+}
+
+export function md5Of(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/**
+ * Writes a tarball and its canonical sidecar the way the backup job does:
+ * tarball first (via a temp name), sidecar last.
+ */
+export function writeSourceTarball(root: string, path: string, size: number, seed: string | number = path): SourceFile {
+  const data = randomBytesFrom(seedFrom('pull', seed), size);
+  const abs = join(root, path);
+  mkdirSync(dirname(abs), { recursive: true });
+  writeFileSync(abs + '.tmp', data);
+  renameSync(abs + '.tmp', abs);
+  const md5 = md5Of(data);
+  writeFileSync(abs + '.dna.tmp', `{'dig': '${md5}', 'size': ${size}}\n`);
+  renameSync(abs + '.dna.tmp', abs + '.dna');
+  return { path, size, md5 };
+}
+
+export function tarballPath(subfold: string, name: string, day = DAY, catfold = 'svn'): string {
+  return `${catfold}/${subfold}/${day}/104701/${name}`;
+}
+
+/** Timeouts and backoff small enough that every fault costs well under a second. */
+export const FAST = [
+  '--idle-timeout', '500ms', '--header-timeout', '500ms', '--connect-timeout', '500ms',
+  '--retry-min-delay', '20ms', '--retry-max-delay', '100ms', '--timezone', 'UTC',
+];
+
+export interface Rig {
+  src: string;
+  dst: string;
+  server: RunningServer;
+  proxy: FaultProxy;
+  /** URL the puller uses (the proxy). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A source tree, the real server on it, and the fault proxy in front. */
+export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Promise<Rig> {
+  const src = tempDir('pull-src');
+  const dst = tempDir('pull-dst');
+  const server = await startSource(['--root', src, '--timezone', 'UTC', '--rescan-interval', '100ms', ...serverArgs]);
+  const proxy = await startFaultProxy({ upstream: server.url, fault });
+  return {
+    src, dst, server, proxy, url: proxy.url,
+    async close() {
+      await proxy.close();
+      await server.stop();
+      rmSync(src, { recursive: true, force: true });
+      rmSync(dst, { recursive: true, force: true });
+    },
+  };
+}
+
+export function pullArgs(rig: Pick<Rig, 'dst' | 'url'>, extra: string[] = []): string[] {
+  return ['pull', '--target', rig.dst, '--source', rig.url, '--day', DAY, ...FAST, '--deadline', '20s', ...extra];
+}
+
+export function pull(rig: Pick<Rig, 'dst' | 'url'>, extra: string[] = [], timeoutMs = 60_000): Promise<CliResult> {
+  return runTarget(pullArgs(rig, extra), { timeoutMs });
+}
+
+/** `altbackup pull` as a child the test can watch and kill. */
+export function spawnPull(args: string[]): ChildProcess {
+  return spawn(process.execPath, [TARGET_CLI, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The file requests (tarball bodies) the proxy saw for one path. */
+export function bodyRequests(proxy: FaultProxy, path: string): RequestLog[] {
+  return proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1/files/') && r.url.endsWith(path.split('/').pop()!));
+}
+
+export function bytesSent(proxy: FaultProxy, path: string): number {
+  return bodyRequests(proxy, path).reduce((n, r) => n + r.bytesSent, 0);
+}
+
+/** Every file under root, relative, sorted; the ledger's own files left out. */
+export function filesUnder(root: string, dir = ''): string[] {
+  const out: string[] = [];
+  if (!existsSync(join(root, dir))) return out;
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesUnder(root, rel));
+    else out.push(rel);
+  }
+  return out.filter((f) => !/^\.altbackup\/ledger\.sqlite(-wal|-shm)?$/.test(f)).sort();
+}
+
+/** The target holds exactly these tarballs, each byte-identical to the source with its sidecar. */
+export function assertMirror(src: string, dst: string, files: readonly SourceFile[], extra: string[] = []): string[] {
+  const problems: string[] = [];
+  for (const f of files) {
+    const abs = join(dst, f.path);
+    if (!existsSync(abs)) { problems.push(`${f.path}: missing`); continue; }
+    if (md5Of(readFileSync(abs)) !== f.md5) problems.push(`${f.path}: md5 differs`);
+    if (!existsSync(abs + '.dna') || readFileSync(abs + '.dna', 'utf8') !== readFileSync(join(src, f.path + '.dna'), 'utf8')) problems.push(`${f.path}: sidecar differs`);
+  }
+  const expected = [...files.flatMap((f) => [f.path, f.path + '.dna']), ...extra].sort();
+  const actual = filesUnder(dst);
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`files: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+  return problems;
+}
+
+/** Waits until `check` holds, polling; rejects after `ms`. */
+export async function waitFor(check: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
