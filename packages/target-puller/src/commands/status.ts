@@ -80,7 +80,7 @@ export const statusCommand: CommandDef = {
     const facts = await gatherStatusFacts(config, { days, listSource: listSourceOf(config, ctx.log), listTimeoutMs: listTimeoutOf(config) });
     const health = assessHealth(facts);
     ctx.out.write(ctx.opts.json ? JSON.stringify({ ...health, ...facts }, null, 2) + '\n' : statusText(facts, health));
-    if (!facts.source.known) ctx.log.warn({ error: facts.source.error }, 'status: pending items unknown');
+    if (!facts.source.known && config.target.sources.length > 0) ctx.log.warn({ error: facts.source.error }, 'status: pending items unknown');
     const promFile = ctx.opts.prometheus as string | undefined;
     if (promFile) {
       try {
