@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Ledger } from '@altbackup/target-puller';
 import { formatDna, parseDna } from '@altbackup/shared';
@@ -192,6 +192,21 @@ test('purge_target never deletes while fewer than keep verified newer copies exi
   for (const [k, v] of before) if (!k.endsWith('/')) assert.equal(after.get(k), v, `${k} kept with keep 8`);
   assert.match(r.stdout, /^deleted 0 tarball\(s\)/m);
   assert.equal(existsSync(join(f.target, 'svn/dybsvn/2020')), false, 'empty date folders go even when no tarball does');
+});
+
+test('purge_target waits for no pull: a held pull lock means exit 75 and nothing deleted', async (t) => {
+  const f = await makeFixture();
+  t.after(() => rm(f.dir, { recursive: true, force: true }));
+  await mkdir(join(f.target, '.altbackup'), { recursive: true });
+  // This test process is alive on this host: the lock is held, not stale.
+  await writeFile(join(f.target, '.altbackup/pull.lock'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), host: hostname(), nonce: 'test' }) + '\n');
+  const before = await snapshot(f.target);
+  const r = await runTarget(['--target', f.target, 'purge_target']);
+  assert.equal(r.code, 75, r.stderr);
+  assert.match(r.stderr, new RegExp(`locked: .*pid ${process.pid}`));
+  assert.deepEqual(await snapshot(f.target), before);
+  const dry = await runTarget(['--target', f.target, '--dry-run', 'purge_target']);
+  assert.equal(dry.code, 0, 'a dry run needs no lock');
 });
 
 test('purge_target without a target root is a usage error', async () => {

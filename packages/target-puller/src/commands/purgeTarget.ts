@@ -1,4 +1,6 @@
 import { humanSize, type CommandDef } from '@altbackup/shared';
+import type { Ledger } from '../ledger.js';
+import { acquireLock } from '../lock.js';
 import { ledgerForPurge, purgeTarget, type PurgeResult } from '../purgeTarget.js';
 import { formatRetentionTable } from '../retention.js';
 import { ledgerPathOf, requireTargetRoot } from '../targetDirs.js';
@@ -10,10 +12,14 @@ export const purgeTargetCommand: CommandDef = {
     const root = requireTargetRoot(ctx.config);
     const dryRun = ctx.opts['dry-run'] === true;
     const keep = ctx.config.target.keep;
-    const ledger = ledgerForPurge(ledgerPathOf(ctx.config), dryRun);
-    const runId = dryRun ? null : (ledger?.startRun('purge_target') ?? null);
+    // A pull writing a .part or renaming a tarball must not race the deletions.
+    const lock = dryRun ? null : acquireLock(root);
+    let ledger: Ledger | null = null;
+    let runId: number | null = null;
     let result: PurgeResult;
     try {
+      ledger = ledgerForPurge(ledgerPathOf(ctx.config), dryRun);
+      runId = dryRun ? null : (ledger?.startRun('purge_target') ?? null);
       result = await purgeTarget({ root, keep, wanted: ctx.config.wanted, dryRun, ledger, runId });
       if (runId !== null) {
         ledger!.endRun(runId, result.failures.length ? 'failed' : 'ok', { files: result.deleted, bytes: result.bytes, error: result.failures[0] ?? null });
@@ -23,6 +29,7 @@ export const purgeTargetCommand: CommandDef = {
       throw e;
     } finally {
       ledger?.close();
+      lock?.release();
     }
     ctx.out.write(ctx.opts.json ? JSON.stringify(purgeJson(result, keep, dryRun), null, 2) + '\n' : purgeText(result, keep, dryRun));
     for (const f of result.failures) ctx.err.write(`altbackup purge_target: delete-failed: ${f}: check permissions, then run purge_target again\n`);
