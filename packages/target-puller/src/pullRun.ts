@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import pRetry, { AbortError } from 'p-retry';
 import {
-  AltError, ExitCode, formatDuration, humanSize, isWanted, redactUrl, type Config, type Logger,
+  AltError, ExitCode, formatDuration, humanSize, isWanted, type Config, type Logger,
 } from '@altbackup/shared';
 import { throttleFor } from './bandwidth.js';
 import { Ledger, defaultLedgerPath } from './ledger.js';
@@ -16,7 +16,7 @@ import { acquireLock, type HeldLock } from './lock.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
 import { progressFor } from './progress.js';
 import { HttpStatusError, adviceForStatus, classify, retryOptions, shortCause } from './retryPolicy.js';
-import { AllSourcesFailed, SourceClient, clientOptionsFrom } from './sourceClient.js';
+import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from './sourceClient.js';
 import { readTargetState, removeStrays } from './targetState.js';
 import { transferTarball, type TransferOutcome } from './transfer.js';
 
@@ -141,16 +141,21 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
     if (!opts.dryRun || existsSync(ledgerPath)) ledger = Ledger.open(ledgerPath);
     if (!opts.dryRun && ledger) runId = ledger.startRun('pull', opts.days);
 
-    log.info({ days: opts.days, sources: clientOptions.sources.map(redactUrl), root }, `pull: listing ${opts.days.join(', ')} on ${redactUrl(clientOptions.sources[0]!)}`);
+    log.info({ days: opts.days, sources: clientOptions.sources.map(showSource), root }, `pull: listing ${opts.days.join(', ')} on ${clientOptions.sources.map(showSource).join(', ')}`);
     const retry = retryOptions(config, stop.signal);
+    let lastListingError: unknown = null;
     const listing = await pRetry(() => client.listing(opts.days, config.wanted, stop.signal), {
       ...retry,
       shouldRetry: (e) => !stop.signal.aborted && (e instanceof AllSourcesFailed ? !e.fatal : classify(e) !== 'fatal'),
       onFailedAttempt: (e) => {
+        lastListingError = e;
         if (!stop.signal.aborted) log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft }, `listing attempt ${e.attemptNumber} failed (${shortCause(e)})`);
       },
     }).catch((e: unknown) => {
-      if (stop.signal.aborted) throw new AltError('deadline', `${(stop.signal.reason as Error).message} while listing the source; nothing was pulled`);
+      if (stop.signal.aborted) {
+        const last = lastListingError ? ` (last failure: ${listingFailure(lastListingError).message})` : '';
+        throw new AltError('deadline', `${(stop.signal.reason as Error).message} while listing the source; nothing was pulled${last}`);
+      }
       throw listingFailure(e instanceof AbortError ? (e as unknown as { originalError: unknown }).originalError : e);
     });
 

@@ -56,6 +56,12 @@ function readSecret(file: string, what: string): string {
   }
 }
 
+/** A source URL as the operator wrote it, password hidden (no slash added). */
+export function showSource(source: string): string {
+  const shown = redactUrl(source);
+  return !source.endsWith('/') && shown.endsWith('/') ? shown.slice(0, -1) : shown;
+}
+
 /** Base URL with a trailing slash so relative API paths append to any prefix. */
 function baseOf(source: string): string {
   return source.endsWith('/') ? source : source + '/';
@@ -78,7 +84,7 @@ export class AllSourcesFailed extends Error {
   readonly causes: { source: string; error: unknown }[];
 
   constructor(causes: { source: string; error: unknown }[]) {
-    super(`all sources failed: ${causes.map((c) => `${redactUrl(c.source)} (${shortCause(c.error)})`).join(', ')}`);
+    super(`all sources failed: ${causes.map((c) => `${showSource(c.source)} (${shortCause(c.error)})`).join(', ')}`);
     this.name = 'AllSourcesFailed';
     this.causes = causes;
   }
@@ -139,8 +145,8 @@ export class SourceClient {
           signal,
         });
         if (causes.length > 0) {
-          const failed = causes.map((c) => `source ${redactUrl(c.source)} failed (${shortCause(c.error)})`).join(', ');
-          this.log.warn({ source: redactUrl(source) }, `${failed}, using ${redactUrl(source)}`);
+          const failed = causes.map((c) => `source ${showSource(c.source)} failed (${shortCause(c.error)})`).join(', ');
+          this.log.warn({ source: showSource(source) }, `${failed}, using ${showSource(source)}`);
         }
         this.preferred = i;
         return { source, url, res };
@@ -150,7 +156,7 @@ export class SourceClient {
         const code = errorCode(e);
         if (kind !== 'connect' && !isTlsCode(code)) throw e;
         causes.push({ source, error: e });
-        this.log.debug({ source: redactUrl(source), code }, 'source unreachable');
+        this.log.debug({ source: showSource(source), code }, 'source unreachable');
       }
     }
     throw new AllSourcesFailed(causes);

@@ -1,0 +1,161 @@
+/**
+ * `altbackup pull` as an operator meets it: several sources, the lock, kill -9
+ * in the middle of a file, the old tool's truncated copy, a wrong token, and
+ * HTTPS with a private CA and a token that never reaches a log.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runTarget, startSource } from './support/processes.js';
+import { makeTestPki } from './support/tls.js';
+import {
+  DAY, FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, pull, pullArgs, spawnPull, startRig, tarballPath, tempDir, waitFor,
+  writeSourceTarball, type Rig,
+} from './support/pullFixtures.js';
+
+const rigs: Rig[] = [];
+after(async () => { for (const r of rigs) await r.close(); });
+async function rig(...args: Parameters<typeof startRig>): Promise<Rig> {
+  const r = await startRig(...args);
+  rigs.push(r);
+  return r;
+}
+
+const MiB = 1 << 20;
+const A = tarballPath('dybsvn', 'dybsvn-20550.tar.gz');
+/** The operator line runProgram prints for a failed command (debug logging may follow it). */
+const lastLine = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('altbackup ')).at(-1) ?? '';
+
+describe('pull: sources', () => {
+  it('falls back from an unresolvable first source to the second, and the log names the fallback', async () => {
+    const r = await rig();
+    const f = writeSourceTarball(r.src, A, MiB);
+    const res = await runTarget(['pull', '--target', r.dst, '--source', 'http://nonexistent.invalid:7878', '--source', r.url, '--day', DAY, ...FAST]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(assertMirror(r.src, r.dst, [f]), []);
+    assert.match(res.stderr, new RegExp(`source http://nonexistent\\.invalid:7878 failed \\((ENOTFOUND|EAI_AGAIN)[^)]*\\), using ${r.url.replace(/\./g, '\\.')}`));
+  });
+
+  it('all sources bad: exit 1 within the deadline, one line naming each cause', async () => {
+    const dst = tempDir('pull-nosrc');
+    const res = await runTarget(['pull', '--target', dst, '--source', 'http://nonexistent.invalid:7878', '--source', 'http://127.0.0.1:1', '--day', DAY, ...FAST, '--retries', '3', '--deadline', '10s']);
+    assert.equal(res.code, 1);
+    assert.match(lastLine(res.stderr), /^altbackup pull: sources-unreachable: all sources failed: http:\/\/nonexistent\.invalid:7878 \((ENOTFOUND|EAI_AGAIN)[^)]*\), http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED[^)]*\): check the network/);
+    assert.ok(res.ms < 10_000, `took ${res.ms} ms`);
+
+    const bounded = await runTarget(['pull', '--target', dst, '--source', 'http://127.0.0.1:1', '--day', DAY, ...FAST, '--retries', '1000', '--deadline', '2s']);
+    assert.equal(bounded.code, 1);
+    assert.match(lastLine(bounded.stderr), /deadline: the run deadline of 2\.0s passed while listing the source; nothing was pulled \(last failure: all sources failed: http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED/);
+    assert.ok(bounded.ms < 2000 + 3000, `took ${bounded.ms} ms`);
+  });
+});
+
+describe('pull: one run per target', () => {
+  it('a second concurrent pull exits 75 at once naming the holder; SIGTERM stops the first cleanly and frees the lock', async () => {
+    const r = await rig();
+    writeSourceTarball(r.src, A, 4 * MiB);
+    const first = spawnPull(pullArgs(r, ['--bwlimit', '512K']));
+    let firstErr = '';
+    first.stderr!.setEncoding('utf8').on('data', (d: string) => { firstErr += d; });
+    const lock = join(r.dst, '.altbackup/pull.lock');
+    await waitFor(() => existsSync(join(r.dst, A + '.part')), 20_000, 'the first pull to start its download');
+    const second = await pull(r);
+    assert.equal(second.code, 75);
+    assert.match(lastLine(second.stderr), new RegExp(`^altbackup pull: locked: another pull holds .*pull\\.lock \\(pid ${first.pid}, started \\d{4}-\\d\\d-\\d\\dT`));
+    assert.ok(second.ms < 5000);
+    first.kill('SIGTERM');
+    const end = await exited(first);
+    assert.equal(end.code, 1);
+    assert.match(firstErr, /interrupted by SIGTERM.*\.part files are kept/);
+    assert.equal(existsSync(lock), false, 'lock released');
+    assert.ok(existsSync(join(r.dst, A + '.part')));
+  });
+
+  it('kill -9 in the middle of a file three times: each next run takes the lock over and resumes; the last completes with nothing left behind', async () => {
+    const size = 8 * MiB;
+    const r = await rig();
+    const f = writeSourceTarball(r.src, A, size);
+    const part = join(r.dst, A + '.part');
+    const partSize = () => (existsSync(part) ? statSync(part).size : 0);
+    const resumedAt: number[] = [];
+    for (const fraction of [0.2, 0.5, 0.8]) {
+      const child = spawnPull(pullArgs(r, ['--bwlimit', '2M']));
+      await waitFor(() => partSize() >= fraction * size, 30_000, `.part at ${fraction * 100}%`);
+      child.kill('SIGKILL');
+      await exited(child);
+      resumedAt.push(partSize());
+      assert.ok(existsSync(join(r.dst, '.altbackup/pull.lock')), 'a killed pull leaves its lock behind');
+    }
+    const res = await pull(r);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(assertMirror(r.src, r.dst, [f]), [], 'verified, and no lock, .part, meta or temp file left');
+    const ranges = bodyRequests(r.proxy, A).map((q) => Number(/^bytes=(\d+)-$/.exec(q.range ?? '')?.[1] ?? 0));
+    assert.equal(ranges[0], 0);
+    // Each run continues exactly where the killed one's bytes on disk end.
+    assert.deepEqual(ranges, [0, ...resumedAt]);
+  });
+});
+
+describe('pull: target state', () => {
+  it("the old tool's truncated final file without sidecar is resumed, not re-sent", async () => {
+    const size = 1_531_229;
+    const have = 1_147_682;
+    const r = await rig();
+    const f = writeSourceTarball(r.src, A, size);
+    const abs = join(r.dst, A);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, readFileSync(join(r.src, A)).subarray(0, have));
+    const res = await pull(r);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(assertMirror(r.src, r.dst, [f]), []);
+    assert.deepEqual(bodyRequests(r.proxy, A).map((q) => q.range), [`bytes=${have}-`]);
+    assert.equal(bytesSent(r.proxy, A), size - have);
+  });
+});
+
+describe('pull: authentication and TLS', () => {
+  it('401 (no token, or a wrong one): immediate failure with a clear line, no retries', async () => {
+    const dir = tempDir('pull-401');
+    writeFileSync(join(dir, 'token'), 's3cret-token-value\n');
+    writeFileSync(join(dir, 'wrong'), 'not-the-token\n');
+    const r = await rig(undefined, ['--token-file', join(dir, 'token')]);
+    writeSourceTarball(r.src, A, 1000);
+    for (const extra of [[], ['--token-file', join(dir, 'wrong')]]) {
+      const before = r.proxy.requests.length;
+      const res = await pull(r, ['--retry-min-delay', '2s', ...extra]);
+      assert.equal(res.code, 1);
+      assert.match(lastLine(res.stderr), /HTTP 401 from http:\/\/127\.0\.0\.1:\d+\/v1\/tarballs\?.*: check --token-file/);
+      assert.equal(r.proxy.requests.length - before, 1, 'one request, no retries');
+    }
+  });
+
+  it('HTTPS with a private CA and a token: succeeds with --ca; without it, one certificate line and exit 1; the token is in no log line', async () => {
+    const dir = tempDir('pull-tls');
+    const pki = await makeTestPki(dir);
+    const token = 'tls-token-' + 'x'.repeat(24);
+    writeFileSync(join(dir, 'token'), token + '\n');
+    const src = tempDir('pull-tls-src');
+    const dst = tempDir('pull-tls-dst');
+    const f = writeSourceTarball(src, A, MiB);
+    const server = await startSource(['--root', src, '--timezone', 'UTC', '--tls-cert', pki.cert, '--tls-key', pki.key, '--token-file', join(dir, 'token')]);
+    try {
+      assert.match(server.url, /^https:/);
+      const base = ['pull', '--target', dst, '--source', server.url, '--day', DAY, ...FAST, '--token-file', join(dir, 'token')];
+      const logFile = join(dir, 'pull.log');
+      const good = await runTarget([...base, '--ca', pki.ca, '--log-level', 'debug', '--log-file', logFile]);
+      assert.equal(good.code, 0, good.stderr);
+      assert.deepEqual(assertMirror(src, dst, [f]), []);
+      const bad = await runTarget([...base, '--log-level', 'debug']);
+      assert.equal(bad.code, 1);
+      assert.match(lastLine(bad.stderr), /^altbackup pull: sources-unreachable: all sources failed: https:\/\/127\.0\.0\.1:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)[^)]*\): check --ca/);
+      assert.ok(bad.ms < 5000, 'a certificate error is not retried');
+      for (const text of [good.stdout, good.stderr, readFileSync(logFile, 'utf8'), bad.stdout, bad.stderr, server.stdout(), server.stderr()]) {
+        assert.equal(text.includes(token), false, 'token leaked into a log');
+      }
+      assert.ok(filesUnder(dst).length > 0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
