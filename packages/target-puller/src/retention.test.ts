@@ -77,6 +77,12 @@ test('groupBySubfold groups on <catfold>/<subfold>, keys sorted', () => {
   assert.equal(g.get('svn/dybsvn')!.length, 2);
 });
 
+test('the table says why a tarball is not verified', () => {
+  const [e] = entries('u');
+  const text = formatRetentionTable('svn/dybsvn', 3, decideRetention([{ ...e!, why: 'no sidecar' }], 3));
+  assert.match(text, /^  0   svn\/dybsvn\/2024\/01\/01\/104701\/dybsvn-0\.tar\.gz  \(unverified: no sidecar\)$/m);
+});
+
 test('the table marks what goes with D and names non-verified states', () => {
   const text = formatRetentionTable('svn/dybsvn', 2, decideRetention(entries('vvvu'), 2));
   assert.equal(text, [

@@ -22,6 +22,8 @@ export interface RetentionEntry {
   /** Relative layout path; lexical order is date order within a subfold. */
   path: string;
   state: TarballState;
+  /** Why it is not verified, shown in the table. */
+  why?: string | null;
 }
 
 export interface RetentionDecision<E extends RetentionEntry = RetentionEntry> {
@@ -67,7 +69,7 @@ export function formatRetentionTable(subfold: string, keep: number, decisions: r
   const lines = [`${subfold}: keep ${keep} ${kept}, ${gone} of ${decisions.length} to delete`];
   const width = String(Math.max(0, decisions.length - 1)).length;
   for (const d of decisions) {
-    const note = d.entry.state === 'verified' ? '' : `  (${d.entry.state})`;
+    const note = d.entry.state === 'verified' ? '' : `  (${d.entry.state}${d.entry.why ? `: ${d.entry.why}` : ''})`;
     lines.push(`  ${String(d.index).padStart(width)} ${d.delete ? 'D' : ' '} ${d.entry.path}${note}`);
   }
   return lines.join('\n') + '\n';
