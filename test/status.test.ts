@@ -161,6 +161,13 @@ describe('altbackup status after real pulls', () => {
     assert.ok(value(families, 'altbackup_last_run_duration_seconds') > 0);
     assert.ok(value(families, 'altbackup_last_run_bytes') > 0);
     assert.ok(families.every((f) => f.name.startsWith('altbackup_') && !f.name.startsWith('altbackup_source_')));
+
+    // The source server's /metrics: same conventions, its own prefix, no shared name.
+    const scraped = await (await fetch(`${server.url}/metrics`)).text();
+    checkTextFormat(scraped);
+    const sourceNames = parseProm(scraped).map((f) => f.name);
+    assert.ok(sourceNames.length > 0 && sourceNames.every((n) => n.startsWith('altbackup_source_')), sourceNames.join(' '));
+    assert.deepEqual(sourceNames.filter((n) => families.some((f) => f.name === n)), []);
   });
 
   it('never waits long on an unreachable source: pending is reported unknown', async () => {
