@@ -342,7 +342,9 @@ function plannedBuilds(d: number, nowDay: number, seed: string): BuildPlan[] {
 export function bittenRowsFor(day: string, now: Date, seed: number | string): BittenRow[] {
   const D = dayNumber(day);
   const nowDay = Math.floor(nowSeconds(now) / DAY);
-  const snapshot = D * DAY + TIME_SEC;
+  // The backup job snapshots the db at its start time, but never after `now`:
+  // a tree made early in the day must not hold builds from the future.
+  const snapshot = Math.min(D * DAY + TIME_SEC, nowSeconds(now));
   const s = String(seed);
   const rows: BittenRow[] = [];
   for (let d = nowDay - HISTORY_DAYS; d <= D; d++) {
