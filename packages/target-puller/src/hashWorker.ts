@@ -99,11 +99,17 @@ export class HashWorker {
     return (await this.ask({ type: 'file', path })).size!;
   }
 
-  /** Queues a block (copied to the worker) after everything sent before. */
+  /**
+   * Queues a block after everything sent before. A block that owns its
+   * whole buffer is moved to the worker (the caller must not touch it again);
+   * any other is copied.
+   */
   update(block: Buffer): void {
     if (this.failure) throw this.failure;
     this.backlog += block.length;
-    this.worker.postMessage({ type: 'update', block });
+    const owns = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && !(block.buffer instanceof SharedArrayBuffer);
+    if (owns) this.worker.postMessage({ type: 'update', block }, [block.buffer as ArrayBuffer]);
+    else this.worker.postMessage({ type: 'update', block });
   }
 
   /** Bytes queued and not yet hashed. */

@@ -2,9 +2,9 @@
  * The `.part` file of one download and the MD5 of exactly the bytes in it.
  * Bytes are hashed as they arrive, so verification costs no second read (for
  * a resumed file the existing bytes are hashed once, when opened). Bytes are
- * gathered into large blocks; each block goes both to the disk and to a
- * hashing worker thread (see hashWorker.ts), both running behind the network
- * up to a bound, so the socket keeps flowing while disk and hash work.
+ * gathered into large blocks; each block is written, then moved (not copied)
+ * to a hashing worker thread (see hashWorker.ts); disk and hash run behind
+ * the network up to a bound, so the socket keeps flowing while they work.
  * `flush` waits for the disk. If a write fails, file and hash may disagree,
  * so the transfer fails and the next open hashes what is really on disk.
  */
@@ -65,12 +65,12 @@ export class PartFile {
 
   private queueBlock(): void {
     if (this.pendingBytes === 0) return;
-    // A block of its own (never a view into a shared pool) is what the worker receives a copy of.
+    // A fresh block with a buffer of its own: once written it is handed to
+    // the hash worker without a copy.
     const block = Buffer.concat(this.pending, this.pendingBytes);
     const position = this.accepted - this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.hash.update(block);
     this.queued += block.length;
     this.writes = this.writes.then(async () => {
       let off = 0;
@@ -79,6 +79,7 @@ export class PartFile {
         off += bytesWritten;
       }
       this.queued -= block.length;
+      this.hash.update(block);
     });
   }
 
