@@ -10,12 +10,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import { makeSyntheticRoot } from './support/syntheticRoot.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE_CLI = resolve(here, '../../packages/source-server/dist/cli.js');
+const SETTLE_MS = 3000;
 
 export interface BenchListingOptions {
   /** Tarballs in the synthetic root (default 50,000). */
@@ -124,6 +126,9 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
       return root.days[seed % root.days.length]!;
     };
     for (let i = 0; i < warmup; i++) await ask(nextDay());
+    // Let the server's background sidecar pass finish, so the memory figures
+    // compare requests, not the catalog filling up.
+    await sleep(SETTLE_MS);
     const rssBeforeKb = await rssKb(child.pid!);
     const times: number[] = [];
     for (let i = 0; i < requests; i++) {
