@@ -35,12 +35,15 @@ export class PartFile {
     this.accepted = size;
   }
 
-  /** Opens (or creates) the `.part` and hashes the bytes it already holds. */
-  static async open(path: string): Promise<PartFile> {
-    const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  /**
+   * Opens (or creates) the `.part` and hashes the bytes it already holds;
+   * `fresh` empties it first (a download from zero need not hash old bytes).
+   */
+  static async open(path: string, fresh = false): Promise<PartFile> {
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT | (fresh ? constants.O_TRUNC : 0), 0o644);
     const hash = new HashWorker();
     try {
-      const size = await hash.hashFile(path);
+      const size = fresh ? 0 : await hash.hashFile(path);
       return new PartFile(path, fh, hash, size);
     } catch (e) {
       await fh.close();

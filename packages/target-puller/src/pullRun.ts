@@ -159,6 +159,9 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
       throw listingFailure(e instanceof AbortError ? (e as unknown as { originalError: unknown }).originalError : e);
     });
 
+    for (const bad of listing.invalid) {
+      log.warn({ path: bad.path }, `${bad.path}: the source does not serve it (${bad.problem}); fix its sidecar on the source`);
+    }
     const entries = listing.entries.filter((e) => isWanted(e.name, config.wanted));
     const pending = listing.pending.filter((p) => isWanted(p.slice(p.lastIndexOf('/') + 1), config.wanted));
     const states = new Map<string, TargetState>();

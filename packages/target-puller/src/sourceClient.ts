@@ -163,9 +163,10 @@ export class SourceClient {
   }
 
   /** The complete and pending tarballs of the given days, filtered by wanted prefixes. */
-  async listing(days: readonly string[], wanted: readonly string[], signal: AbortSignal): Promise<{ entries: SourceEntry[]; pending: string[]; source: string }> {
+  async listing(days: readonly string[], wanted: readonly string[], signal: AbortSignal): Promise<{ entries: SourceEntry[]; pending: string[]; invalid: { path: string; problem: string }[]; source: string }> {
     const entries: SourceEntry[] = [];
     const pending: string[] = [];
+    const invalid: { path: string; problem: string }[] = [];
     let used = '';
     for (const day of days) {
       const { source, url, res } = await this.send((s) => listingUrl(s, { day, wanted }), { accept: 'application/json' }, signal);
@@ -177,8 +178,9 @@ export class SourceClient {
       const parsed = parseListing(await res.body.json(), url);
       entries.push(...parsed.entries.filter((e) => e.day === day));
       pending.push(...parsed.pending);
+      invalid.push(...parsed.invalid);
     }
-    return { entries, pending, source: used };
+    return { entries, pending, invalid, source: used };
   }
 }
 
@@ -190,7 +192,7 @@ function isDig(x: unknown): x is string {
  * Checks a listing strictly: every path must be on the layout, since it
  * decides where bytes are written on the target.
  */
-export function parseListing(body: unknown, url: string): { entries: SourceEntry[]; pending: string[] } {
+export function parseListing(body: unknown, url: string): { entries: SourceEntry[]; pending: string[]; invalid: { path: string; problem: string }[] } {
   const bad = (why: string) => new AltError('bad-listing', `listing from ${redactUrl(url)} is not understood (${why}): is this an altbackup source server of the same version?`);
   const obj = body as { tarballs?: unknown; pending?: unknown } | unknown[];
   const rawEntries = Array.isArray(obj) ? obj : obj && typeof obj === 'object' ? obj.tarballs : undefined;
@@ -211,5 +213,9 @@ export function parseListing(body: unknown, url: string): { entries: SourceEntry
   const pending = rawPending
     .map((p) => (typeof p === 'string' ? p : (p as { path?: unknown })?.path))
     .filter((p): p is string => typeof p === 'string' && parseTarballPath(p) !== null);
-  return { entries, pending };
+  const rawInvalid = Array.isArray(obj) ? [] : (obj as { invalid?: unknown }).invalid ?? [];
+  const invalid = (Array.isArray(rawInvalid) ? rawInvalid : [])
+    .filter((p): p is { path: string; problem?: unknown } => typeof (p as { path?: unknown })?.path === 'string')
+    .map((p) => ({ path: p.path, problem: typeof p.problem === 'string' ? p.problem : 'unreadable sidecar' }));
+  return { entries, pending, invalid };
 }

@@ -95,11 +95,8 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
     // A final name without sidecar that is not being continued holds nothing worth keeping.
     await unlinkQuiet(abs);
   }
-  let pf = await PartFile.open(partAbs);
-  if (item.action === 'fetch') {
-    await pf.truncate();
-    await unlinkQuiet(metaPathOf(partAbs));
-  }
+  if (item.action === 'fetch') await unlinkQuiet(metaPathOf(partAbs));
+  let pf = await PartFile.open(partAbs, item.action === 'fetch');
   out.resumedFrom = pf.length;
   if (pf.length > 0) log.info({ offset: pf.length, size: entry.size }, `${path}: resuming at ${pf.length} of ${entry.size} bytes`);
 
@@ -224,8 +221,7 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
         out.error = `digest mismatch twice (expected md5 ${expected.dig}); downloads kept in ${dirname(dest)}: check the source's copy and its sidecar`;
         return finish(out);
       }
-      pf = await PartFile.open(partAbs);
-      await pf.truncate();
+      pf = await PartFile.open(partAbs, true);
       etag = null;
       metaEtag = null;
     }
