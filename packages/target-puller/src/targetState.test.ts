@@ -1,0 +1,63 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { quarantineNameOf } from './finalize.js';
+import { decile } from './progress.js';
+import { parseMeta, readTargetState, removeStrays } from './targetState.js';
+import { tempDir } from './testing/tree.js';
+
+const dirs: string[] = [];
+after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const P = 'svn/dybsvn/2024/03/05/104701/dybsvn-20550.tar.gz';
+
+describe('readTargetState', () => {
+  it('reports final, sidecar (parsed or invalid), .part and its meta', async () => {
+    const root = tempDir('state');
+    dirs.push(root);
+    const abs = join(root, P);
+    assert.deepEqual(await readTargetState(root, P), { finalSize: null, sidecar: null, partSize: null, partMeta: null });
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, 'abc');
+    writeFileSync(abs + '.dna', "{'dig': '1f3870be274f6c49b3e31a0c6728957f', 'size': 3L}\r\n");
+    writeFileSync(abs + '.part', 'ab');
+    writeFileSync(abs + '.part.meta', JSON.stringify({ etag: '"e"', size: 3, dig: 'x', source: 's', startedAt: 't' }));
+    assert.deepEqual(await readTargetState(root, P), {
+      finalSize: 3, sidecar: { dig: '1f3870be274f6c49b3e31a0c6728957f', size: 3 }, partSize: 2,
+      partMeta: { etag: '"e"', size: 3, dig: 'x', source: 's', startedAt: 't' },
+    });
+    writeFileSync(abs + '.dna', 'garbage');
+    assert.equal((await readTargetState(root, P)).sidecar, 'invalid');
+  });
+
+  it('ignores a meta file it cannot read', () => {
+    assert.equal(parseMeta('{'), null);
+    assert.equal(parseMeta('{"etag": 1}'), null);
+    assert.equal(parseMeta(null), null);
+  });
+});
+
+describe('removeStrays', () => {
+  it('removes temp files, and a meta only once its download is finished or gone', async () => {
+    const root = tempDir('strays');
+    dirs.push(root);
+    const abs = join(root, P);
+    mkdirSync(dirname(abs), { recursive: true });
+    for (const f of ['.dna.tmp', '.part.meta.tmp', '.part.meta', '.part']) writeFileSync(abs + f, 'x');
+    let removed = await removeStrays(root, P, await readTargetState(root, P));
+    assert.deepEqual(removed.map((f) => f.slice(abs.length)), ['.dna.tmp', '.part.meta.tmp']);
+    assert.ok(existsSync(abs + '.part.meta'), 'kept while its .part is there');
+    rmSync(abs + '.part');
+    removed = await removeStrays(root, P, await readTargetState(root, P));
+    assert.deepEqual(removed.map((f) => f.slice(abs.length)), ['.part.meta']);
+  });
+});
+
+describe('small helpers', () => {
+  it('quarantine names flatten the path and add a timestamp', () => {
+    assert.equal(quarantineNameOf(P, new Date('2024-03-05T10:47:01.123Z')), 'svn__dybsvn__2024__03__05__104701__dybsvn-20550.tar.gz.20240305T104701123Z');
+  });
+  it('progress logs at each 10%', () => {
+    assert.deepEqual([decile(0, 100), decile(9, 100), decile(10, 100), decile(99, 100), decile(100, 100), decile(0, 0)], [0, 0, 1, 9, 10, 10]);
+  });
+});
