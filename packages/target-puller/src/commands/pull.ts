@@ -1,9 +1,12 @@
 /**
  * `pull` (alias `transfer`, the old tool's name): fetch the wanted tarballs
- * of the selected days that the target lacks, resumably and verified.
+ * of the selected days that the target lacks, resumably and verified. The
+ * run is announced to the `[notify]` webhook and command, which never change
+ * its result.
  */
 import { selectDays, type CommandDef } from '@altbackup/shared';
-import { pullRun } from '../pullRun.js';
+import { withNotifications } from '../notify.js';
+import { pullRun, summaryLine } from '../pullRun.js';
 
 export const pullCommand: CommandDef = {
   name: 'pull',
@@ -14,14 +17,21 @@ export const pullCommand: CommandDef = {
       { day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined },
       { timezone: ctx.config.timezone },
     );
-    await pullRun({
-      config: ctx.config,
-      days,
-      dryRun: Boolean(ctx.opts['dry-run']),
-      json: Boolean(ctx.opts.json),
-      log: ctx.log,
-      out: ctx.out,
-      err: ctx.err,
-    });
+    const dryRun = Boolean(ctx.opts['dry-run']);
+    const run = async (notes: { add(line: string): void }) => {
+      const { summary } = await pullRun({
+        config: ctx.config,
+        days,
+        dryRun,
+        json: Boolean(ctx.opts.json),
+        log: ctx.log,
+        out: ctx.out,
+        err: ctx.err,
+      });
+      notes.add(summaryLine(summary));
+    };
+    // A dry run changes nothing, so it tells nobody.
+    if (dryRun) await run({ add() {} });
+    else await withNotifications(ctx.config, ctx.log, 'pull', run);
   },
 };
