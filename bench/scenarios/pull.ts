@@ -57,6 +57,7 @@ export const pullScenario: Scenario = {
           if (r.code !== 0) throw unavailableFrom('altbackup pull', r);
           await checkPulled(targetRoot, tarball);
           t.pull.push(r.ms);
+          ctx.fullPullMs.push(r.ms);
           if (r.maxRssBytes !== null) ctx.rss.puller.push(r.maxRssBytes);
         });
         await rm(targetRoot, { recursive: true, force: true });

@@ -36,6 +36,8 @@ export interface BenchContext {
   bigTarball(): Promise<{ root: string; tarball: BenchTarball }>;
   /** Peak RSS figures in bytes gathered by measures 1 and 6 for measure 7. */
   rss: { puller: number[]; server: { during: string; bytes: number }[] };
+  /** Full-pull times of the big tarball from measure 1, reused by measure 2 as its baseline. */
+  fullPullMs: number[];
 }
 
 export interface Scenario {
@@ -49,6 +51,7 @@ export function makeContext(o: Pick<BenchContext, 'quick' | 'runs' | 'sizes' | '
   return {
     ...o,
     rss: { puller: [], server: [] },
+    fullPullMs: [],
     bigTarball() {
       big ??= (async () => {
         const root = join(o.work, 'source');
