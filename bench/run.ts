@@ -55,7 +55,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 async function toolVersions(): Promise<string[]> {
   const first = async (cmd: string, args: string[], pick = (s: string) => s.split('\n')[0]!.trim()) => {
     const r = await run(cmd, args).catch(() => null);
-    return r ? pick(r.stdout + r.stderr) : `${cmd}: missing`;
+    return r ? pick(r.stdout + r.stderr).replace(/\s+/g, ' ') : `${cmd}: missing`;
   };
   return Promise.all([
     first('/usr/bin/curl', ['--version'], (s) => s.split(' ').slice(0, 2).join(' ')),
@@ -71,6 +71,7 @@ async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`[bench ${formatSeconds(performance.now() - started)}] ${line}\n`);
   const started = performance.now();
+  const host = machine();
   ensureTools(log);
   const cleanup = new Cleanup();
   cleanup.onSignals(log);
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
   if (!args.keep) cleanup.add('temp dir', () => rm(work, { recursive: true, force: true }));
   const ctx = makeContext({ quick: args.quick, runs: args.runs, sizes: args.quick ? QUICK : FULL, work, cleanup, log });
   const selected = SCENARIOS.filter((s) => args.only.length === 0 || args.only.includes(s.id));
+  log(`${host.cores} cores, ${host.memory}, ${host.cpu}, Node ${host.node}, load average ${host.load.toFixed(2)}`);
   log(`${args.quick ? 'quick' : 'full'} run of measures ${selected.map((s) => s.id).join(',')}, ${args.runs} runs each, in ${work}`);
 
   const rows: Row[] = [];
@@ -103,7 +105,7 @@ async function main(): Promise<number> {
   const full = !args.quick && args.only.length === 0;
   const doc = resultsMarkdown({
     date: new Date(),
-    machine: machine(),
+    machine: host,
     mode: full ? 'full run' : `${args.quick ? 'quick' : 'partial'} run${args.only.length ? ` of measures ${args.only.join(',')}` : ''}`,
     runs: args.runs,
     wallMs,

@@ -71,6 +71,8 @@ export interface Machine {
   cpu: string;
   node: string;
   kernel: string;
+  /** 1-minute load average when the bench started: other work skews figures. */
+  load: number;
 }
 
 export function machine(): Machine {
@@ -86,6 +88,7 @@ export function machine(): Machine {
     cpu,
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
+    load: os.loadavg()[0]!,
   };
 }
 
@@ -109,7 +112,8 @@ export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-';
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes < 2 ** 30) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${+(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
 
 export interface ResultsDoc {
@@ -130,7 +134,7 @@ export function resultsMarkdown(d: ResultsDoc): string {
     '',
     `Measured ${d.date.toISOString().replace(/\.\d+Z$/, 'Z')} by \`npm run bench\` (${d.mode}, median of ${d.runs} runs per figure, ratios are medians of per-run pairs; the whole bench took ${formatSeconds(d.wallMs)}).`,
     '',
-    `Machine: ${m.cores} cores, ${m.memory} memory, CPU ${m.cpu}, Node ${m.node}, ${m.kernel}.`,
+    `Machine: ${m.cores} cores, ${m.memory} memory, CPU ${m.cpu}, Node ${m.node}, ${m.kernel}; load average ${m.load.toFixed(2)} when the bench started.`,
     '',
     `Tools: ${d.tools.join('; ')}.`,
     '',
