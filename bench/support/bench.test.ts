@@ -13,8 +13,6 @@ import { compareRow, absoluteRow } from './rows.js';
 import { Unavailable, unavailableFrom } from './altbackup.js';
 import { missingPackages } from '../tools.js';
 import { refetched } from '../scenarios/resume.js';
-import { countListed } from '../scenarios/listing.js';
-import { dayAfter } from './listingTree.js';
 import { keystream } from './data.js';
 
 test('median, nearest-rank percentile and paired ratios', () => {
@@ -39,18 +37,6 @@ test('bytes fetched again after a cut', () => {
   assert.equal(refetched(size, 600, 400), 0, 'resumed exactly at the cut');
   assert.equal(refetched(size, 600, 450), 50, 'backed off 50 bytes');
   assert.equal(refetched(size, 600, 1000), 600, 'restarted from zero');
-});
-
-test('listing envelope: array or first array property', () => {
-  assert.equal(countListed([1, 2]), 2);
-  assert.equal(countListed({ tarballs: [1, 2, 3], pending: [] }), 3);
-  assert.equal(countListed({ other: 1, x: [1] }), 1);
-  assert.equal(countListed({ x: 1 }), null);
-});
-
-test('days roll over months and leap days', () => {
-  assert.equal(dayAfter('2020/02/28', 1), '2020/02/29');
-  assert.equal(dayAfter('2020/02/28', 2), '2020/03/01');
 });
 
 test('keystream is deterministic per seed', () => {

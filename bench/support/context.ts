@@ -21,8 +21,8 @@ export interface Sizes {
   listingRequests: number;
 }
 
-export const FULL: Sizes = { pull: 2 * GiB, check: 512 * MiB, extractGz: 1 * GiB, listing: 50_000, listingRequests: 400 };
-export const QUICK: Sizes = { pull: 64 * MiB, check: 16 * MiB, extractGz: 16 * MiB, listing: 2_000, listingRequests: 100 };
+export const FULL: Sizes = { pull: 2 * GiB, check: 512 * MiB, extractGz: 1 * GiB, listing: 50_000, listingRequests: 1000 };
+export const QUICK: Sizes = { pull: 64 * MiB, check: 16 * MiB, extractGz: 16 * MiB, listing: 2_000, listingRequests: 200 };
 
 export interface BenchContext {
   quick: boolean;
