@@ -9,3 +9,4 @@ export * from './logger.js';
 export * from './cliRunner.js';
 export * from './fileDigest.js';
 export * from './scanTree.js';
+export * from './listingWire.js';

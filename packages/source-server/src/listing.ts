@@ -3,7 +3,7 @@
  * selects, and the two ways to show them (JSON for programs, a table for
  * people with curl). Pure: the catalog is passed in.
  */
-import { AltError, humanSize, isWanted, selectDays, type Dna } from '@altbackup/shared';
+import { AltError, humanSize, isWanted, selectDays, type ListedTarball, type ListingBody } from '@altbackup/shared';
 import type { CatalogEntry } from './catalog.js';
 
 export interface ListingQuery {
@@ -82,35 +82,6 @@ export function selectEntries(day: (d: string) => readonly CatalogEntry[], q: Pi
     }
   }
   return out;
-}
-
-/** One tarball as the JSON listing shows it (SPEC section 4). */
-export interface ListedTarball {
-  path: string;
-  catfold: string;
-  subfold: string;
-  day: string;
-  time: string;
-  name: string;
-  size: number;
-  /** ISO 8601, UTC. */
-  mtime: string;
-  /** null for pending (no sidecar yet) and invalid (unreadable sidecar). */
-  dna: Dna | null;
-  etag: string;
-  /** Why the sidecar was rejected (invalid entries only). */
-  problem?: string;
-}
-
-/** The JSON body of `GET /v1/tarballs`. */
-export interface ListingBody {
-  days: string[];
-  /** Complete tarballs: sidecar present and valid; these can be fetched. */
-  tarballs: ListedTarball[];
-  /** Tarballs without sidecar yet (the backup job is still at work). */
-  pending: ListedTarball[];
-  /** Tarballs whose sidecar cannot be read: never served. */
-  invalid: ListedTarball[];
 }
 
 function listed(e: CatalogEntry): ListedTarball {

@@ -3,21 +3,10 @@
  * inputs only: the source listing, the target's files and the ledger's purge
  * history. Pure, so every branch is unit-tested without disk or network.
  */
-import { dnaEqual, type Dna } from '@altbackup/shared';
+import { dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
 
-/** One entry of `GET /v1/tarballs?format=json` (SPEC section 4). */
-export interface SourceEntry {
-  path: string;
-  catfold: string;
-  subfold: string;
-  day: string;
-  time: string;
-  name: string;
-  size: number;
-  mtime: string | number;
-  dna: Dna;
-  etag: string;
-}
+/** A complete entry of the source listing: its sidecar is known. */
+export type SourceEntry = ListedTarball & { dna: Dna };
 
 /**
  * What `<path>.part.meta` records when a download starts: the identity of the

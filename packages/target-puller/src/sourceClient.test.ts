@@ -28,13 +28,15 @@ describe('parseListing', () => {
   });
   it('refuses a path off the layout: it would decide where bytes land', () => {
     for (const path of ['../../etc/passwd', 'svn/dybsvn/2024/03/05/104701/../../x.tar.gz', '/abs/2024/03/05/104701/x.tar.gz']) {
-      assert.throws(() => parseListing({ tarballs: [{ ...entry, path }] }, 'http://h'), (e: AltError) => e.code === 'bad-listing');
+      assert.throws(() => parseListing({ tarballs: [{ ...entry, path }], pending: [] }, 'http://h'), (e: AltError) => e.code === 'bad-listing');
+      assert.throws(() => parseListing({ tarballs: [], pending: [{ ...entry, path }] }, 'http://h'), (e: AltError) => e.code === 'bad-listing');
     }
   });
-  it('refuses entries without size, dna or etag, and bodies without a tarballs array', () => {
-    assert.throws(() => parseListing({ tarballs: [{ ...entry, etag: undefined }] }, 'http://h'), /lacks size, dna or etag/);
-    assert.throws(() => parseListing({ tarballs: [{ ...entry, dna: null }] }, 'http://h'), /lacks size, dna or etag/);
-    assert.throws(() => parseListing({ nope: 1 }, 'http://h'), /no tarballs array/);
+  it('refuses entries without size, dna or etag, and bodies without tarballs and pending arrays', () => {
+    assert.throws(() => parseListing({ tarballs: [{ ...entry, etag: undefined }], pending: [] }, 'http://h'), /lacks size, dna or etag/);
+    assert.throws(() => parseListing({ tarballs: [{ ...entry, dna: null }], pending: [] }, 'http://h'), /lacks size, dna or etag/);
+    assert.throws(() => parseListing({ nope: 1 }, 'http://h'), /no tarballs and pending arrays/);
+    assert.throws(() => parseListing({ tarballs: [entry] }, 'http://h'), /no tarballs and pending arrays/);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
-import { AltError, ExitCode, parseTarballPath, redactUrl, type Config, type Logger } from '@altbackup/shared';
+import { AltError, ExitCode, parseTarballPath, redactUrl, type Config, type ListedTarball, type ListingBody, type Logger } from '@altbackup/shared';
 import type { SourceEntry } from './plan.js';
 import { HttpStatusError, classify, isTlsCode, errorCode, shortCause } from './retryPolicy.js';
 
@@ -194,28 +194,24 @@ function isDig(x: unknown): x is string {
  */
 export function parseListing(body: unknown, url: string): { entries: SourceEntry[]; pending: string[]; invalid: { path: string; problem: string }[] } {
   const bad = (why: string) => new AltError('bad-listing', `listing from ${redactUrl(url)} is not understood (${why}): is this an altbackup source server of the same version?`);
-  const obj = body as { tarballs?: unknown; pending?: unknown } | unknown[];
-  const rawEntries = Array.isArray(obj) ? obj : obj && typeof obj === 'object' ? obj.tarballs : undefined;
-  if (!Array.isArray(rawEntries)) throw bad('no tarballs array');
-  const entries: SourceEntry[] = [];
-  for (const raw of rawEntries as Record<string, unknown>[]) {
+  const obj = body as Partial<ListingBody> | null;
+  if (!obj || typeof obj !== 'object' || !Array.isArray(obj.tarballs) || !Array.isArray(obj.pending)) throw bad('no tarballs and pending arrays');
+  // Paths are checked against the layout before any byte is written under them.
+  const refOf = (raw: ListedTarball) => {
     const ref = typeof raw?.path === 'string' ? parseTarballPath(raw.path) : null;
     if (!ref) throw bad(`path ${JSON.stringify(raw?.path)} is off the layout`);
-    const dna = raw.dna as { dig?: unknown; size?: unknown } | undefined;
-    const size = raw.size;
+    return ref;
+  };
+  const entries: SourceEntry[] = obj.tarballs.map((raw) => {
+    const ref = refOf(raw);
+    const { dna, size } = raw;
     if (!dna || !isDig(dna.dig) || !Number.isSafeInteger(dna.size) || !Number.isSafeInteger(size) || typeof raw.etag !== 'string') {
       throw bad(`entry ${ref.path} lacks size, dna or etag`);
     }
-    entries.push({ ...ref, size: size as number, mtime: raw.mtime as string | number, dna: { dig: (dna.dig as string).toLowerCase(), size: dna.size as number }, etag: raw.etag });
-  }
-  const rawPending = Array.isArray(obj) ? [] : (obj as { pending?: unknown }).pending ?? [];
-  if (!Array.isArray(rawPending)) throw bad('pending is not an array');
-  const pending = rawPending
-    .map((p) => (typeof p === 'string' ? p : (p as { path?: unknown })?.path))
-    .filter((p): p is string => typeof p === 'string' && parseTarballPath(p) !== null);
-  const rawInvalid = Array.isArray(obj) ? [] : (obj as { invalid?: unknown }).invalid ?? [];
-  const invalid = (Array.isArray(rawInvalid) ? rawInvalid : [])
-    .filter((p): p is { path: string; problem?: unknown } => typeof (p as { path?: unknown })?.path === 'string')
-    .map((p) => ({ path: p.path, problem: typeof p.problem === 'string' ? p.problem : 'unreadable sidecar' }));
+    return { ...ref, size, mtime: String(raw.mtime), dna: { dig: dna.dig.toLowerCase(), size: dna.size }, etag: raw.etag };
+  });
+  const pending = obj.pending.map((raw) => refOf(raw).path);
+  const invalid = (Array.isArray(obj.invalid) ? obj.invalid : [])
+    .map((raw) => ({ path: refOf(raw).path, problem: raw.problem ?? 'unreadable sidecar' }));
   return { entries, pending, invalid };
 }
