@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
-import { startListingStub } from './support/listingStub.js';
+import { startRecordedSource } from './support/recordedSource.js';
 
 const DAY = '2024/05/02';
 const EXPECT = '[expect]\ndybsvn = 2\ndybaux = 1\nsvnsetup = 1\n';
@@ -93,7 +93,7 @@ describe('check_target', () => {
   });
 
   it('tells in progress, pending on the source and missing apart; only missing is a problem', async () => {
-    const stub = await startListingStub(withPending.tarballs);
+    const stub = await startRecordedSource(withPending.root);
     try {
       const root = await targetFrom(withPending, 'mixed');
       const part = tarball(withPending, 'svn', 'dybsvn'); // interrupted download: only a .part

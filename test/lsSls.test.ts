@@ -9,17 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree, type SampleManifest, type SampleTarball } from './support/sampleTree.js';
-import { startListingStub, type ListingStub } from './support/listingStub.js';
+import { startRecordedSource, type RecordedSource } from './support/recordedSource.js';
 
 const DAY = '2024/05/02';
 let work: string;
 let sample: SampleManifest;
-let stub: ListingStub;
+let stub: RecordedSource;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'altbackup-ls-'));
   sample = await makeSampleTree({ root: join(work, 'src'), days: 2, end: DAY, bulk: 16 * 1024 });
-  stub = await startListingStub(sample.tarballs);
+  stub = await startRecordedSource(sample.root);
 });
 after(async () => {
   await stub.close();
