@@ -10,3 +10,5 @@ export * from './cliRunner.js';
 export * from './fileDigest.js';
 export * from './scanTree.js';
 export * from './listingWire.js';
+export * from './promText.js';
+export * from './atomicWrite.js';

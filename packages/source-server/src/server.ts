@@ -10,7 +10,8 @@ import { bearerMatches } from './auth.js';
 import type { Catalog } from './catalog.js';
 import { filesHandler } from './files.js';
 import { QueryError, listingJson, listingText, parseListingQuery, selectEntries } from './listing.js';
-import { METRICS_CONTENT_TYPE, Metrics } from './metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from '@altbackup/shared';
+import { Metrics } from './metrics.js';
 import { StreamRegistry } from './streams.js';
 
 export interface ServerOptions {
@@ -86,7 +87,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     });
   });
 
-  app.get('/metrics', async (_req, reply) => reply.type(METRICS_CONTENT_TYPE).send(metrics.render(catalog)));
+  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render(catalog)));
 
   app.get('/v1/tarballs', async (req: FastifyRequest, reply: FastifyReply) => {
     const acceptsJson = /\bapplication\/json\b/i.test(req.headers.accept ?? '');

@@ -5,9 +5,9 @@
  * Each step leaves a state the next run understands: a final name without
  * sidecar is resumed (and, being complete, just verified).
  */
-import { open, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { open, mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { formatDna, type Dna } from '@altbackup/shared';
+import { formatDna, writeFileAtomic, type Dna } from '@altbackup/shared';
 
 export function metaPathOf(partAbs: string): string {
   return partAbs + '.meta';
@@ -25,18 +25,6 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-/** Writes `text` to `file` atomically: temp file, fsync, rename. */
-export async function writeAtomic(file: string, tmp: string, text: string): Promise<void> {
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
 }
 
 export async function unlinkQuiet(file: string): Promise<boolean> {
@@ -58,7 +46,7 @@ export async function promote(abs: string, dna: Dna): Promise<void> {
   const part = abs + '.part';
   await unlinkQuiet(abs + '.dna');
   await rename(part, abs);
-  await writeAtomic(abs + '.dna', abs + '.dna.tmp', formatDna(dna));
+  await writeFileAtomic(abs + '.dna', formatDna(dna), { tmp: abs + '.dna.tmp' });
   await unlinkQuiet(metaPathOf(part));
   await fsyncDir(dirname(abs));
 }
@@ -94,6 +82,5 @@ async function exists(file: string): Promise<boolean> {
 
 export async function writeMeta(partAbs: string, meta: object): Promise<void> {
   const file = metaPathOf(partAbs);
-  await writeFile(file + '.tmp', JSON.stringify(meta) + '\n');
-  await rename(file + '.tmp', file);
+  await writeFileAtomic(file, JSON.stringify(meta) + '\n', { tmp: file + '.tmp' });
 }

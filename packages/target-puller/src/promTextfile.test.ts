@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assessHealth, type StatusFacts } from './healthCheck.js';
-import { renderTextfile, statusMetrics, writeTextfileAtomic } from './promTextfile.js';
+import { renderMetrics } from '@altbackup/shared';
+import { statusMetrics } from './promTextfile.js';
 
 const NOW = Date.UTC(2013, 4, 29, 15, 30, 0);
 
@@ -27,21 +25,8 @@ const FACTS: StatusFacts = {
   source: { known: true, url: 'http://127.0.0.1:7878/', error: null },
 };
 
-describe('renderTextfile', () => {
-  it('writes HELP and TYPE before the samples, escapes label values, ends with a newline', () => {
-    const text = renderTextfile([{ name: 'x_total', type: 'counter', help: 'a\\b\nc', samples: [{ labels: { name: 'q"\\\n' }, value: 1.5 }, { value: NaN }] }]);
-    assert.equal(text, '# HELP x_total a\\\\b\\nc\n# TYPE x_total counter\nx_total{name="q\\"\\\\\\n"} 1.5\nx_total NaN\n');
-  });
-
-  it('refuses bad metric and label names and duplicate families', () => {
-    assert.throws(() => renderTextfile([{ name: '1x', type: 'gauge', help: '', samples: [] }]), /bad metric name/);
-    assert.throws(() => renderTextfile([{ name: 'x', type: 'gauge', help: '', samples: [{ labels: { 'a-b': '1' }, value: 1 }] }]), /bad label name/);
-    assert.throws(() => renderTextfile([{ name: 'x', type: 'gauge', help: '', samples: [] }, { name: 'x', type: 'gauge', help: '', samples: [] }]), /twice/);
-  });
-});
-
 describe('statusMetrics', () => {
-  const text = renderTextfile(statusMetrics(FACTS, assessHealth(FACTS)));
+  const text = renderMetrics(statusMetrics(FACTS, assessHealth(FACTS)));
   const line = (prefix: string) => text.split('\n').filter((l) => l.startsWith(prefix + ' ') || l.startsWith(prefix + '{'));
 
   it('has the per-name metrics of the issue, labelled by wanted name', () => {
@@ -67,30 +52,5 @@ describe('statusMetrics', () => {
   it('omits the last run family when no pull is recorded', () => {
     const names = statusMetrics({ ...FACTS, lastRun: null }, assessHealth(FACTS)).map((f) => f.name);
     assert.ok(!names.includes('altbackup_last_run_success'));
-  });
-});
-
-describe('writeTextfileAtomic', () => {
-  it('replaces the file whole and leaves no temp file behind', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'altbackup-prom-'));
-    try {
-      const file = join(dir, 'altbackup.prom');
-      await writeFile(file, 'old\n');
-      await writeTextfileAtomic(file, 'new 1\n');
-      assert.equal(await readFile(file, 'utf8'), 'new 1\n');
-      assert.deepEqual(await readdir(dir), ['altbackup.prom']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('fails without leaving a temp file when the folder is missing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'altbackup-prom-'));
-    try {
-      await assert.rejects(writeTextfileAtomic(join(dir, 'no', 'x.prom'), 'x 1\n'), { code: 'ENOENT' });
-      assert.deepEqual(await readdir(dir), []);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

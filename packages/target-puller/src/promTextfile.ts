@@ -1,66 +1,16 @@
 /**
  * `status --prometheus FILE`: the status facts as node_exporter
- * textfile-collector metrics (Prometheus text format 0.0.4). The file is
- * replaced atomically (temp file in the same folder, fsync, rename) so the
- * collector never reads half a file; the temp name does not end in `.prom`,
- * which the collector would pick up.
+ * textfile-collector metrics (Prometheus text format 0.0.4). The command
+ * writes them with the shared atomic writer, so the collector never reads
+ * half a file and never sees the temp name (it does not end in `.prom`).
  *
  * Names: the puller's metrics are `altbackup_*`; the source server's
  * `/metrics` uses `altbackup_source_*`, a prefix nothing here starts with.
  * Units follow Prometheus conventions (`_seconds`, `_bytes`, timestamps as
  * Unix seconds).
  */
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import type { MetricFamily, Sample } from '@altbackup/shared';
 import { ageMs, type Health, type StatusFacts } from './healthCheck.js';
-
-export interface Sample {
-  labels?: Record<string, string>;
-  value: number;
-}
-
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: 'gauge' | 'counter';
-  samples: Sample[];
-}
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function escapeHelp(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
-}
-
-export function renderTextfile(families: readonly MetricFamily[]): string {
-  const lines: string[] = [];
-  const seen = new Set<string>();
-  for (const f of families) {
-    if (!METRIC_NAME.test(f.name)) throw new Error(`bad metric name ${JSON.stringify(f.name)}`);
-    if (seen.has(f.name)) throw new Error(`metric ${f.name} declared twice`);
-    seen.add(f.name);
-    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) {
-      const labels = Object.entries(s.labels ?? {});
-      for (const [k] of labels) if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`bad label name ${JSON.stringify(k)}`);
-      const text = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
-      lines.push(`${f.name}${text} ${formatValue(s.value)}`);
-    }
-  }
-  return lines.join('\n') + '\n';
-}
 
 const seconds = (ms: number) => ms / 1000;
 
@@ -102,22 +52,4 @@ export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[
     );
   }
   return families;
-}
-
-/** Writes `text` to `file` atomically: readers see the old file or the new one, never a mix. */
-export async function writeTextfileAtomic(file: string, text: string): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }

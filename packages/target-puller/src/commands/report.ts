@@ -5,9 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { AltError, usageError, type CommandContext, type CommandDef } from '@altbackup/shared';
+import { AltError, usageError, writeFileAtomic, type CommandContext, type CommandDef } from '@altbackup/shared';
 import { Ledger, type RunRow } from '../ledger.js';
-import { writeTextfileAtomic } from '../promTextfile.js';
 import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../reportData.js';
 import { reportHtml } from '../reportHtml.js';
 import { ledgerPathOf, requireTargetRoot } from '../statusFacts.js';
@@ -41,7 +40,7 @@ export const reportCommand: CommandDef = {
     }
     const data = reportData(rows, { names: config.wanted.length ? config.wanted : Object.keys(config.expect), timezone: config.timezone, now: Date.now() });
     try {
-      await writeTextfileAtomic(out, reportHtml(data, { ledgerFile: file, host: hostname() }));
+      await writeFileAtomic(out, reportHtml(data, { ledgerFile: file, host: hostname() }));
     } catch (e) {
       throw new AltError('report-write', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
     }

@@ -5,9 +5,9 @@
  * Prometheus textfile and turns "unhealthy" into exit 1 with one stderr line
  * per reason.
  */
-import { AltError, ExitCode, formatDuration, humanSize, selectDays, todayIn, type CommandContext, type CommandDef, type Config, type Logger } from '@altbackup/shared';
+import { AltError, ExitCode, formatDuration, humanSize, renderMetrics, selectDays, todayIn, writeFileAtomic, type CommandContext, type CommandDef, type Config, type Logger } from '@altbackup/shared';
 import { ageMs, assessHealth, type Health, type StatusFacts } from '../healthCheck.js';
-import { renderTextfile, statusMetrics, writeTextfileAtomic } from '../promTextfile.js';
+import { statusMetrics } from '../promTextfile.js';
 import { fetchListing } from '../sourceListing.js';
 import { gatherStatusFacts, type ListSource } from '../statusFacts.js';
 
@@ -84,7 +84,7 @@ export const statusCommand: CommandDef = {
     const promFile = ctx.opts.prometheus as string | undefined;
     if (promFile) {
       try {
-        await writeTextfileAtomic(promFile, renderTextfile(statusMetrics(facts, health)));
+        await writeFileAtomic(promFile, renderMetrics(statusMetrics(facts, health)));
       } catch (e) {
         throw new AltError('prometheus-write', `cannot write metrics file ${promFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
       }
