@@ -40,6 +40,17 @@ export interface CommandDef {
   run(ctx: CommandContext): Promise<number | void>;
 }
 
+export type CommandRun = (ctx: CommandContext) => Promise<number | void>;
+
+/**
+ * A command whose module loads only when it runs: `--help` and the commands
+ * an invocation does not name cost neither start-up time nor memory (the
+ * network client, SQLite and the HTML report are each sizeable).
+ */
+export function lazyCommand(meta: Omit<CommandDef, 'run'>, load: () => Promise<{ run: CommandRun }>): CommandDef {
+  return { ...meta, run: async (ctx) => (await load()).run(ctx) };
+}
+
 export interface ProgramDef {
   name: string;
   program: Program;

@@ -1,31 +1,21 @@
 /** The `altbackup` program: its commands and the flags only it takes. */
-import { dumpCommand, type ProgramDef } from '@altbackup/shared';
-import { checkTargetCommand } from './commands/checkTarget.js';
-import { examineTracdbCommand } from './commands/examineTracdb.js';
-import { extractTracdbCommand } from './commands/extractTracdb.js';
-import { lsCommand } from './commands/ls.js';
-import { pullCommand } from './commands/pull.js';
-import { purgeExtractedCommand } from './commands/purgeExtracted.js';
-import { purgeTargetCommand } from './commands/purgeTarget.js';
-import { reportCommand } from './commands/report.js';
-import { slsCommand } from './commands/sls.js';
-import { statusCommand } from './commands/status.js';
+import { dumpCommand, lazyCommand, type ProgramDef } from '@altbackup/shared';
 
 export const targetProgram: ProgramDef = {
   name: 'altbackup',
   program: 'target',
   summary: 'pull, verify, keep and inspect off-site copies of backup tarballs (target node)',
   commands: [
-    pullCommand,
-    checkTargetCommand,
-    purgeTargetCommand,
-    extractTracdbCommand,
-    examineTracdbCommand,
-    purgeExtractedCommand,
-    lsCommand,
-    slsCommand,
-    statusCommand,
-    reportCommand,
+    lazyCommand({ name: 'pull', aliases: ['transfer'], summary: 'fetch the selected days\' wanted tarballs the target lacks: resumable, verified, one run at a time' }, () => import('./commands/pull.js')),
+    lazyCommand({ name: 'check_target', summary: "recompute the day's tarball digests (or --all), compare with sidecars and [expect]; say what is in progress, pending or missing" }, () => import('./commands/checkTarget.js')),
+    lazyCommand({ name: 'purge_target', summary: 'keep the newest --keep verified tarballs per <catfold>/<subfold>, delete older ones and empty folders' }, () => import('./commands/purgeTarget.js')),
+    lazyCommand({ name: 'extract_tracdb', summary: "extract <name>/db/trac.db from the day's verified Trac tarball of each wanted Trac into --base" }, () => import('./commands/extractTracdb.js')),
+    lazyCommand({ name: 'examine_tracdb', summary: "per Bitten slave active in --window-days: last build id, rev, rev time, start (UTC), quiet slaves first; from the day's extracted trac.db" }, () => import('./commands/examineTracdb.js')),
+    lazyCommand({ name: 'purge_extracted', summary: 'keep the newest --keep-extracted extracted trac.db per Trac, delete older ones and their emptied folders' }, () => import('./commands/purgeExtracted.js')),
+    lazyCommand({ name: 'ls', aliases: ['tls'], summary: "list the target's tarballs with size, date and verification state (all days unless --day/--since)" }, () => import('./commands/ls.js')),
+    lazyCommand({ name: 'sls', summary: "list the source's tarballs of the day (or --since) through its HTTP API" }, () => import('./commands/sls.js')),
+    lazyCommand({ name: 'status', summary: 'health of the mirror: newest verified tarball per wanted name and its age, counts, in-progress and pending items, last pull; exit 1 when unhealthy' }, () => import('./commands/status.js')),
+    lazyCommand({ name: 'report', summary: 'write a self-contained HTML page (--out FILE.html) with plots of sizes, pull times, throughput, resumes and verifications from the ledger' }, () => import('./commands/report.js')),
     dumpCommand,
   ],
   flags: {

@@ -1,17 +1,13 @@
-import { selectDays, type CommandDef } from '@altbackup/shared';
+import { selectDays, type CommandContext } from '@altbackup/shared';
 import { checkTarget, formatReport, reportJson } from '../targetCheck.js';
 
-export const checkTargetCommand: CommandDef = {
-  name: 'check_target',
-  summary: "recompute the day's tarball digests (or --all), compare with sidecars and [expect]; say what is in progress, pending or missing",
-  async run(ctx) {
-    const days = ctx.opts.all === true
-      ? 'all'
-      : selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
-    const report = await checkTarget(ctx.config, { days }, ctx.log);
-    ctx.out.write(ctx.opts.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
-    for (const p of report.problems) ctx.err.write(`altbackup check_target: ${p}\n`);
-    ctx.log.info({ tarballs: report.tarballs.length, problems: report.problems.length }, 'check_target done');
-    return report.problems.length ? 1 : 0;
-  },
-};
+export async function run(ctx: CommandContext): Promise<number | void> {
+  const days = ctx.opts.all === true
+    ? 'all'
+    : selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+  const report = await checkTarget(ctx.config, { days }, ctx.log);
+  ctx.out.write(ctx.opts.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
+  for (const p of report.problems) ctx.err.write(`altbackup check_target: ${p}\n`);
+  ctx.log.info({ tarballs: report.tarballs.length, problems: report.problems.length }, 'check_target done');
+  return report.problems.length ? 1 : 0;
+}

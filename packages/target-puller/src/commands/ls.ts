@@ -1,15 +1,10 @@
-import { selectDays, type CommandDef } from '@altbackup/shared';
+import { selectDays, type CommandContext } from '@altbackup/shared';
 import { formatTargetList, listTarget } from '../targetList.js';
 
-export const lsCommand: CommandDef = {
-  name: 'ls',
-  aliases: ['tls'],
-  summary: "list the target's tarballs with size, date and verification state (all days unless --day/--since)",
-  async run(ctx) {
-    const day = ctx.opts.day as string | undefined;
-    const since = ctx.opts.since as string | undefined;
-    const days = day || since ? new Set(selectDays({ day, since }, { timezone: ctx.config.timezone })) : undefined;
-    const rows = await listTarget(ctx.config, days);
-    ctx.out.write(ctx.opts.json ? JSON.stringify(rows, null, 2) + '\n' : formatTargetList(rows));
-  },
-};
+export async function run(ctx: CommandContext): Promise<number | void> {
+  const day = ctx.opts.day as string | undefined;
+  const since = ctx.opts.since as string | undefined;
+  const days = day || since ? new Set(selectDays({ day, since }, { timezone: ctx.config.timezone })) : undefined;
+  const rows = await listTarget(ctx.config, days);
+  ctx.out.write(ctx.opts.json ? JSON.stringify(rows, null, 2) + '\n' : formatTargetList(rows));
+}

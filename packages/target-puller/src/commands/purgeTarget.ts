@@ -1,42 +1,38 @@
-import { humanSize, type CommandDef } from '@altbackup/shared';
+import { humanSize, type CommandContext } from '@altbackup/shared';
 import type { Ledger } from '../ledger.js';
 import { acquireLock } from '../lock.js';
 import { ledgerForPurge, purgeTarget, type PurgeResult } from '../purgeTarget.js';
 import { formatRetentionTable } from '../retention.js';
 import { ledgerPathOf, requireTargetRoot } from '../targetDirs.js';
 
-export const purgeTargetCommand: CommandDef = {
-  name: 'purge_target',
-  summary: 'keep the newest --keep verified tarballs per <catfold>/<subfold>, delete older ones and empty folders',
-  async run(ctx) {
-    const root = requireTargetRoot(ctx.config);
-    const dryRun = ctx.opts['dry-run'] === true;
-    const keep = ctx.config.target.keep;
-    // A pull writing a .part or renaming a tarball must not race the deletions.
-    const lock = dryRun ? null : acquireLock(root);
-    let ledger: Ledger | null = null;
-    let runId: number | null = null;
-    let result: PurgeResult;
-    try {
-      ledger = ledgerForPurge(ledgerPathOf(ctx.config), dryRun);
-      runId = dryRun ? null : (ledger?.startRun('purge_target') ?? null);
-      result = await purgeTarget({ root, keep, wanted: ctx.config.wanted, dryRun, ledger, runId });
-      if (runId !== null) {
-        ledger!.endRun(runId, result.failures.length ? 'failed' : 'ok', { files: result.deleted, bytes: result.bytes, error: result.failures[0] ?? null });
-      }
-    } catch (e) {
-      if (runId !== null) ledger!.endRun(runId, 'failed', { error: (e as Error).message });
-      throw e;
-    } finally {
-      ledger?.close();
-      lock?.release();
+export async function run(ctx: CommandContext): Promise<number | void> {
+  const root = requireTargetRoot(ctx.config);
+  const dryRun = ctx.opts['dry-run'] === true;
+  const keep = ctx.config.target.keep;
+  // A pull writing a .part or renaming a tarball must not race the deletions.
+  const lock = dryRun ? null : acquireLock(root);
+  let ledger: Ledger | null = null;
+  let runId: number | null = null;
+  let result: PurgeResult;
+  try {
+    ledger = ledgerForPurge(ledgerPathOf(ctx.config), dryRun);
+    runId = dryRun ? null : (ledger?.startRun('purge_target') ?? null);
+    result = await purgeTarget({ root, keep, wanted: ctx.config.wanted, dryRun, ledger, runId });
+    if (runId !== null) {
+      ledger!.endRun(runId, result.failures.length ? 'failed' : 'ok', { files: result.deleted, bytes: result.bytes, error: result.failures[0] ?? null });
     }
-    ctx.out.write(ctx.opts.json ? JSON.stringify(purgeJson(result, keep, dryRun), null, 2) + '\n' : purgeText(result, keep, dryRun));
-    for (const f of result.failures) ctx.err.write(`altbackup purge_target: delete-failed: ${f}: check permissions, then run purge_target again\n`);
-    ctx.log.info({ deleted: result.deleted, bytes: result.bytes, folders: result.folders.length, dryRun }, 'purge_target done');
-    return result.failures.length ? 1 : 0;
-  },
-};
+  } catch (e) {
+    if (runId !== null) ledger!.endRun(runId, 'failed', { error: (e as Error).message });
+    throw e;
+  } finally {
+    ledger?.close();
+    lock?.release();
+  }
+  ctx.out.write(ctx.opts.json ? JSON.stringify(purgeJson(result, keep, dryRun), null, 2) + '\n' : purgeText(result, keep, dryRun));
+  for (const f of result.failures) ctx.err.write(`altbackup purge_target: delete-failed: ${f}: check permissions, then run purge_target again\n`);
+  ctx.log.info({ deleted: result.deleted, bytes: result.bytes, folders: result.folders.length, dryRun }, 'purge_target done');
+  return result.failures.length ? 1 : 0;
+}
 
 /** The text report; everything but the last line is the same for a dry run and a real one. */
 export function purgeText(r: PurgeResult, keep: number, dryRun: boolean): string {

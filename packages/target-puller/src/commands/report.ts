@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { AltError, usageError, writeFileAtomic, type CommandContext, type CommandDef } from '@altbackup/shared';
+import { AltError, usageError, writeFileAtomic, type CommandContext,  } from '@altbackup/shared';
 import { Ledger, type RunRow } from '../ledger.js';
 import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../reportData.js';
 import { reportHtml } from '../reportHtml.js';
@@ -19,32 +19,28 @@ export function readLedgerRows(ledger: Ledger): LedgerRows {
   };
 }
 
-export const reportCommand: CommandDef = {
-  name: 'report',
-  summary: 'write a self-contained HTML page (--out FILE.html) with plots of sizes, pull times, throughput, resumes and verifications from the ledger',
-  async run(ctx: CommandContext) {
-    const out = ctx.opts.out as string | undefined;
-    if (!out) throw usageError('usage', 'report needs --out FILE.html');
-    const { config } = ctx;
-    if (!config.target.ledger) requireTargetRoot(config, 'report');
-    const file = ledgerPathOf(config);
-    if (!existsSync(file)) {
-      throw new AltError('no-ledger', `no ledger at ${file}: run a pull first, or point target.ledger / --ledger at the ledger file`);
-    }
-    const ledger = Ledger.open(file);
-    let rows: LedgerRows;
-    try {
-      rows = readLedgerRows(ledger);
-    } finally {
-      ledger.close();
-    }
-    const data = reportData(rows, { names: config.wanted.length ? config.wanted : Object.keys(config.expect), timezone: config.timezone, now: Date.now() });
-    try {
-      await writeFileAtomic(out, reportHtml(data, { ledgerFile: file, host: hostname() }));
-    } catch (e) {
-      throw new AltError('report-write', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
-    }
-    ctx.log.info({ out, runs: data.runs.length }, 'report written');
-    ctx.out.write(`wrote ${out} (${data.runs.length} pull runs)\n`);
-  },
-};
+export async function run(ctx: CommandContext): Promise<number | void> {
+  const out = ctx.opts.out as string | undefined;
+  if (!out) throw usageError('usage', 'report needs --out FILE.html');
+  const { config } = ctx;
+  if (!config.target.ledger) requireTargetRoot(config, 'report');
+  const file = ledgerPathOf(config);
+  if (!existsSync(file)) {
+    throw new AltError('no-ledger', `no ledger at ${file}: run a pull first, or point target.ledger / --ledger at the ledger file`);
+  }
+  const ledger = Ledger.open(file);
+  let rows: LedgerRows;
+  try {
+    rows = readLedgerRows(ledger);
+  } finally {
+    ledger.close();
+  }
+  const data = reportData(rows, { names: config.wanted.length ? config.wanted : Object.keys(config.expect), timezone: config.timezone, now: Date.now() });
+  try {
+    await writeFileAtomic(out, reportHtml(data, { ledgerFile: file, host: hostname() }));
+  } catch (e) {
+    throw new AltError('report-write', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
+  }
+  ctx.log.info({ out, runs: data.runs.length }, 'report written');
+  ctx.out.write(`wrote ${out} (${data.runs.length} pull runs)\n`);
+}

@@ -1,13 +1,9 @@
-import { selectDays, type CommandDef } from '@altbackup/shared';
+import { selectDays, type CommandContext } from '@altbackup/shared';
 import { fetchListing } from '../sourceListing.js';
 import { formatSourceList } from '../targetList.js';
 
-export const slsCommand: CommandDef = {
-  name: 'sls',
-  summary: "list the source's tarballs of the day (or --since) through its HTTP API",
-  async run(ctx) {
-    const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
-    const listing = await fetchListing(ctx.config, { days, wanted: ctx.config.wanted }, ctx.log);
-    ctx.out.write(ctx.opts.json ? JSON.stringify(listing, null, 2) + '\n' : formatSourceList(listing));
-  },
-};
+export async function run(ctx: CommandContext): Promise<number | void> {
+  const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+  const listing = await fetchListing(ctx.config, { days, wanted: ctx.config.wanted }, ctx.log);
+  ctx.out.write(ctx.opts.json ? JSON.stringify(listing, null, 2) + '\n' : formatSourceList(listing));
+}

@@ -5,7 +5,7 @@
  * Prometheus textfile and turns "unhealthy" into exit 1 with one stderr line
  * per reason.
  */
-import { AltError, ExitCode, formatDuration, humanSize, renderMetrics, selectDays, todayIn, writeFileAtomic, type CommandContext, type CommandDef, type Config, type Logger } from '@altbackup/shared';
+import { AltError, ExitCode, formatDuration, humanSize, renderMetrics, selectDays, todayIn, writeFileAtomic, type CommandContext, type Config, type Logger } from '@altbackup/shared';
 import { ageMs, assessHealth, type Health, type StatusFacts } from '../healthCheck.js';
 import { statusMetrics } from '../promTextfile.js';
 import { fetchListing } from '../sourceListing.js';
@@ -71,25 +71,21 @@ export function statusText(f: StatusFacts, h: Health): string {
   return lines.join('\n') + '\n';
 }
 
-export const statusCommand: CommandDef = {
-  name: 'status',
-  summary: 'health of the mirror: newest verified tarball per wanted name and its age, counts, in-progress and pending items, last pull; exit 1 when unhealthy',
-  async run(ctx: CommandContext) {
-    const { config } = ctx;
-    const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: config.timezone });
-    const facts = await gatherStatusFacts(config, { days, listSource: listSourceOf(config, ctx.log), listTimeoutMs: listTimeoutOf(config) });
-    const health = assessHealth(facts);
-    ctx.out.write(ctx.opts.json ? JSON.stringify({ ...health, ...facts }, null, 2) + '\n' : statusText(facts, health));
-    if (!facts.source.known && config.target.sources.length > 0) ctx.log.warn({ error: facts.source.error }, 'status: pending items unknown');
-    const promFile = ctx.opts.prometheus as string | undefined;
-    if (promFile) {
-      try {
-        await writeFileAtomic(promFile, renderMetrics(statusMetrics(facts, health)));
-      } catch (e) {
-        throw new AltError('prometheus-write', `cannot write metrics file ${promFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
-      }
+export async function run(ctx: CommandContext): Promise<number | void> {
+  const { config } = ctx;
+  const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: config.timezone });
+  const facts = await gatherStatusFacts(config, { days, listSource: listSourceOf(config, ctx.log), listTimeoutMs: listTimeoutOf(config) });
+  const health = assessHealth(facts);
+  ctx.out.write(ctx.opts.json ? JSON.stringify({ ...health, ...facts }, null, 2) + '\n' : statusText(facts, health));
+  if (!facts.source.known && config.target.sources.length > 0) ctx.log.warn({ error: facts.source.error }, 'status: pending items unknown');
+  const promFile = ctx.opts.prometheus as string | undefined;
+  if (promFile) {
+    try {
+      await writeFileAtomic(promFile, renderMetrics(statusMetrics(facts, health)));
+    } catch (e) {
+      throw new AltError('prometheus-write', `cannot write metrics file ${promFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
     }
-    for (const reason of health.reasons) ctx.err.write(`${ctx.program.name} status: ${reason}\n`);
-    return health.healthy ? ExitCode.ok : ExitCode.failed;
-  },
-};
+  }
+  for (const reason of health.reasons) ctx.err.write(`${ctx.program.name} status: ${reason}\n`);
+  return health.healthy ? ExitCode.ok : ExitCode.failed;
+}
