@@ -14,7 +14,7 @@ import { throttleFor } from './bandwidth.js';
 import { Ledger, defaultLedgerPath } from './ledger.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
-import { progressFor } from './progress.js';
+import { BarProgress, progressFor } from './progress.js';
 import { HttpStatusError, adviceForStatus, classify, retryOptions, shortCause } from './retryPolicy.js';
 import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from './sourceClient.js';
 import { readTargetState, removeStrays } from './targetState.js';
@@ -188,6 +188,9 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
     const work = plan.items.filter((i) => i.action === 'fetch' || i.action === 'resume');
     log.info({ transfers: work.length, bytes: bytesToFetch(plan) }, `pull: ${work.length} to transfer (${humanSize(bytesToFetch(plan))}), ${plan.items.length - work.length} already done or purged, ${plan.pending.length} pending`);
     const progress = progressFor(log, opts.err, !opts.json);
+    // Info lines written between the bars would tear them apart; the per-file
+    // lines are printed once the bars are done, and a log file keeps them all.
+    const fileLog = progress instanceof BarProgress && !config.log_file ? log.child({}, { level: 'warn' }) : log;
     const throttle = throttleFor(config.target.bwlimit);
     const outcomes = await pool(work, config.target.concurrency, async (item) => {
       if (stop.signal.aborted) {
@@ -199,7 +202,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
       }
       progress.start(item.entry.path, item.entry.size, item.offset);
       const o = await transferTarball(item, {
-        root, client, log, throttle, signal: stop.signal, retry,
+        root, client, log: fileLog, throttle, signal: stop.signal, retry,
         onProgress: (p, held, total) => progress.update(p, held, total),
         onVerified: (v) => ledger?.recordVerification(runId, {
           path: v.path, expectedMd5: v.expected.dig, expectedSize: v.expected.size, actualMd5: v.actual.dig, actualSize: v.actual.size, ok: v.ok,
@@ -211,8 +214,8 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
         resumedFrom: o.resumedFrom, attempts: o.attempts, startedAt: o.startedAt, endedAt: o.endedAt, result: o.result, error: o.error,
       });
       const line = outcomeLine(o);
-      if (o.result === 'ok') log.info({ path: o.path, bytes: o.bytesFetched, attempts: o.attempts }, line);
-      else log.error({ path: o.path, result: o.result }, line);
+      if (o.result === 'ok') fileLog.info({ path: o.path, bytes: o.bytesFetched, attempts: o.attempts }, line);
+      else fileLog.error({ path: o.path, result: o.result }, line);
       return o;
     });
     progress.end();
