@@ -16,10 +16,16 @@ export class Unavailable extends Error {
 
 /** Classifies a failed altbackup run: a scaffold's not-implemented is "not available". */
 export function unavailableFrom(what: string, r: Pick<Ran, 'code' | 'signal' | 'stderr' | 'stdout'>): Unavailable {
-  const text = lastLines(r.stderr || r.stdout, 2) || `exit ${r.code ?? r.signal}`;
+  const text = crashLine(r.stderr) ?? (lastLines(r.stderr || r.stdout, 2) || `exit ${r.code ?? r.signal}`);
   const kind = /not[ -]implemented/i.test(r.stderr + r.stdout) ? 'not available' : 'failed';
   // The CLIs already name themselves in their one operator line.
   return new Unavailable(kind, text.startsWith(what) ? text : `${what}: ${text}`);
+}
+
+/** An uncaught exception ends with Node's version banner: its error line says more than the tail. */
+export function crashLine(stderr: string): string | null {
+  if (!/^Node\.js v\d+/m.test(stderr)) return null;
+  return stderr.split('\n').find((l) => /^\w*Error\b|^\s*(code|errno):/.test(l.trim()))?.trim() ?? null;
 }
 
 export function target(args: readonly string[], opts?: ExecOptions): Promise<Ran> {

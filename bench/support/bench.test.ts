@@ -10,7 +10,7 @@ import { sshdConfig } from './sshd.js';
 import { nginxConfig } from './nginx.js';
 import { markdownTable, notes, textTable, type Row } from './report.js';
 import { compareRow, absoluteRow } from './rows.js';
-import { Unavailable, unavailableFrom } from './altbackup.js';
+import { Unavailable, crashLine, unavailableFrom } from './altbackup.js';
 import { missingPackages } from '../tools.js';
 import { refetched } from '../scenarios/resume.js';
 import { keystream } from './data.js';
@@ -82,4 +82,11 @@ test('rows: ratio and verdict, or the reason altbackup is missing', () => {
   assert.equal(notes(rows).filter((n) => n.includes('not implemented')).length, 1, 'one reason per measure');
   assert.match(textTable(rows), /^#\s+measure\s+altbackup/);
   assert.equal(markdownTable(rows).split('\n').length, 2 + rows.length);
+});
+
+test('a crashed CLI is reported by its error line, not the Node banner', () => {
+  const stderr = 'file:///x.js:1\n    throw e;\n\nRangeError: Array buffer allocation failed\n    at foo (x.js:1:1)\n\nNode.js v20.20.2\n';
+  assert.equal(crashLine(stderr), 'RangeError: Array buffer allocation failed');
+  assert.equal(crashLine('altbackup: failed\n'), null);
+  assert.equal(unavailableFrom('altbackup x', { code: 1, signal: null, stdout: '', stderr }).message, 'altbackup x: RangeError: Array buffer allocation failed');
 });
