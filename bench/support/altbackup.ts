@@ -4,7 +4,7 @@
  * makes its scenario say "not available" instead of failing the bench.
  */
 import { readFile } from 'node:fs/promises';
-import { SOURCE_CLI, TARGET_CLI, startSource, type RunningServer } from '#test/support/processes.js';
+import { TARGET_CLI, startSource, type RunningServer } from '#test/support/processes.js';
 import { lastLines, run, runWithRss, type ExecOptions, type Ran, type TimedRss } from './exec.js';
 
 /** Why an altbackup figure is missing: the tool is not there yet, or it failed. */
@@ -76,4 +76,4 @@ export async function vmHwm(pid: number | undefined): Promise<number | null> {
   }
 }
 
-export { SOURCE_CLI, TARGET_CLI };
+export { TARGET_CLI };
