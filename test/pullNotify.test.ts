@@ -19,6 +19,7 @@ describe('pull notifications', () => {
   before(async () => {
     rig = await startRig();
     writeSourceTarball(rig.src, tarballPath('dybsvn', 'dybsvn-20550.tar.gz'), 64 * 1024);
+    await rig.settle();
     receiver = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (d: string) => { body += d; });

@@ -55,6 +55,7 @@ describe('pull: one run per target', () => {
   it('a second concurrent pull exits 75 at once naming the holder; SIGTERM stops the first cleanly and frees the lock', async () => {
     const r = await rig();
     writeSourceTarball(r.src, A, 4 * MiB);
+    await r.settle();
     const first = spawnPull(pullArgs(r, ['--bwlimit', '512K']));
     let firstErr = '';
     first.stderr!.setEncoding('utf8').on('data', (d: string) => { firstErr += d; });
@@ -80,6 +81,7 @@ describe('pull: one run per target', () => {
     const partSize = () => (existsSync(part) ? statSync(part).size : 0);
     const resumedAt: number[] = [];
     for (const fraction of [0.2, 0.5, 0.8]) {
+      await r.settle();
       const child = spawnPull(pullArgs(r, ['--bwlimit', '2M']));
       await waitFor(() => partSize() >= fraction * size, 30_000, `.part at ${fraction * 100}%`);
       child.kill('SIGKILL');

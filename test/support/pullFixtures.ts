@@ -62,7 +62,30 @@ export interface Rig {
   proxy: FaultProxy;
   /** URL the puller uses (the proxy). */
   url: string;
+  /**
+   * Resolves once the server lists every complete tarball now in `src`: the
+   * catalog notices new files on its next rescan, and a pull started before
+   * that would rightly find nothing to do.
+   */
+  settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Complete tarballs (sidecar present) under a source root. */
+function completeUnder(src: string): string[] {
+  return filesUnder(src).filter((f) => f.endsWith('.tar.gz') && existsSync(join(src, f + '.dna')));
+}
+
+/** What the server lists for the days of `paths`, asked directly (not through the proxy, whose request count tests read). */
+async function listedPaths(serverUrl: string, paths: readonly string[], token: string | null): Promise<Set<string>> {
+  const days = [...new Set(paths.map((p) => p.split('/').slice(2, 5).join('/')))];
+  const listed = new Set<string>();
+  for (const day of days) {
+    const res = await fetch(`${serverUrl}/v1/tarballs?day=${encodeURIComponent(day)}&format=json`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!res.ok) throw new Error(`listing ${day} on ${serverUrl}: HTTP ${res.status}`);
+    for (const t of ((await res.json()) as { tarballs: { path: string }[] }).tarballs) listed.add(t.path);
+  }
+  return listed;
 }
 
 /** A source tree, the real server on it, and the fault proxy in front. */
@@ -71,8 +94,21 @@ export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Prom
   const dst = tempDir('pull-dst');
   const server = await startSource(['--root', src, '--timezone', 'UTC', '--rescan-interval', '100ms', ...serverArgs]);
   const proxy = await startFaultProxy({ upstream: server.url, fault });
+  const tokenFlag = serverArgs.indexOf('--token-file');
+  const token = tokenFlag >= 0 ? readFileSync(serverArgs[tokenFlag + 1]!, 'utf8').trim() : null;
   return {
     src, dst, server, proxy, url: proxy.url,
+    async settle() {
+      const until = Date.now() + 20_000;
+      for (;;) {
+        const want = completeUnder(src);
+        const listed = await listedPaths(server.url, want, token);
+        const missing = want.filter((p) => !listed.has(p));
+        if (missing.length === 0) return;
+        if (Date.now() > until) throw new Error(`the source server did not list ${missing.join(', ')} within 20 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async close() {
       await proxy.close();
       await server.stop();
@@ -86,7 +122,8 @@ export function pullArgs(rig: Pick<Rig, 'dst' | 'url'>, extra: string[] = []): s
   return ['pull', '--target', rig.dst, '--source', rig.url, '--day', DAY, ...FAST, '--deadline', '20s', ...extra];
 }
 
-export function pull(rig: Pick<Rig, 'dst' | 'url'>, extra: string[] = [], timeoutMs = 60_000): Promise<CliResult> {
+export async function pull(rig: Pick<Rig, 'dst' | 'url'> & Partial<Pick<Rig, 'settle'>>, extra: string[] = [], timeoutMs = 60_000): Promise<CliResult> {
+  await rig.settle?.();
   return runTarget(pullArgs(rig, extra), { timeoutMs });
 }
 
