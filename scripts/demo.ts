@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { formatDna } from '@altbackup/shared';
 import { makeSampleTree } from '#test/support/sampleTree.js';
 import { runTarget, startSource, type CliResult } from '#test/support/processes.js';
+import { waitListed } from '#test/support/waitListed.js';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '5' }, keep: { type: 'string', default: '3' }, dir: { type: 'string' } } });
 const days = Number(values.days);
@@ -71,7 +72,7 @@ try {
     banner(`the backup job finishes: it writes the sidecar of ${pending.path}`);
     const bytes = await readFile(join(sourceRoot, pending.path));
     await writeFile(join(sourceRoot, pending.path + '.dna'), formatDna({ dig: createHash('md5').update(bytes).digest('hex'), size: bytes.length }));
-    await new Promise((r) => setTimeout(r, 3000));
+    await waitListed(server.url, () => [pending.path]);
     await step('pull again: only the newly completed tarball moves', ['pull', ...since]);
   }
   await step('check_target: every digest recomputed and compared with its sidecar', ['check_target', '--all']);

@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { addDays, formatDna, todayIn } from '@altbackup/shared';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { waitListed } from './support/waitListed.js';
 
 interface PromFamily {
   name: string;
@@ -126,7 +127,7 @@ describe('altbackup status after real pulls', () => {
   it('is healthy once the backup job finishes and the next pull fetches it; --json and the textfile parse', async () => {
     const late = manifest.tarballs.find((t) => t.pending)!;
     await writeFile(join(sourceRoot, late.path + '.dna'), formatDna({ dig: late.md5, size: late.size }));
-    await new Promise((r) => setTimeout(r, 600));
+    await waitListed(server.url, () => [late.path]);
     const pull = await runTarget(['pull'], { env: { ALTBACKUP_CONFIG: cfg }, timeoutMs: 120_000 });
     assert.equal(pull.code, 0, pull.stderr);
 

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
 import { randomBytesFrom, seedFrom } from './sampleTree.js';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
+import { waitListed } from './waitListed.js';
 
 export const DAY = '2024/03/05';
 
@@ -76,17 +77,6 @@ function completeUnder(src: string): string[] {
   return filesUnder(src).filter((f) => f.endsWith('.tar.gz') && existsSync(join(src, f + '.dna')));
 }
 
-/** What the server lists for the days of `paths`, asked directly (not through the proxy, whose request count tests read). */
-async function listedPaths(serverUrl: string, paths: readonly string[], token: string | null): Promise<Set<string>> {
-  const days = [...new Set(paths.map((p) => p.split('/').slice(2, 5).join('/')))];
-  const listed = new Set<string>();
-  for (const day of days) {
-    const res = await fetch(`${serverUrl}/v1/tarballs?day=${encodeURIComponent(day)}&format=json`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    if (!res.ok) throw new Error(`listing ${day} on ${serverUrl}: HTTP ${res.status}`);
-    for (const t of ((await res.json()) as { tarballs: { path: string }[] }).tarballs) listed.add(t.path);
-  }
-  return listed;
-}
 
 /** A source tree, the real server on it, and the fault proxy in front. */
 export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Promise<Rig> {
@@ -98,17 +88,7 @@ export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Prom
   const token = tokenFlag >= 0 ? readFileSync(serverArgs[tokenFlag + 1]!, 'utf8').trim() : null;
   return {
     src, dst, server, proxy, url: proxy.url,
-    async settle() {
-      const until = Date.now() + 20_000;
-      for (;;) {
-        const want = completeUnder(src);
-        const listed = await listedPaths(server.url, want, token);
-        const missing = want.filter((p) => !listed.has(p));
-        if (missing.length === 0) return;
-        if (Date.now() > until) throw new Error(`the source server did not list ${missing.join(', ')} within 20 s`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    settle: () => waitListed(server.url, () => completeUnder(src), { token }),
     async close() {
       await proxy.close();
       await server.stop();
