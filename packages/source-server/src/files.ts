@@ -5,6 +5,7 @@
  * descriptor and the bytes from that same descriptor, so headers and body
  * always describe one file.
  */
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DNA_SUFFIX, parseDna, reprDigestOf, type Logger } from '@altbackup/shared';
 import type { Catalog } from './catalog.js';
@@ -14,10 +15,10 @@ import {
 } from './httpConditions.js';
 import type { Metrics } from './metrics.js';
 import { openInsideRoot, parseFilesUrl, readSmallInsideRoot } from './safePath.js';
+import { RangeSender } from './sendRange.js';
 import type { StreamRegistry } from './streams.js';
 
 const MAX_SIDECAR_BYTES = 4096;
-const READ_CHUNK = 256 * 1024;
 const TEXT = 'text/plain; charset=utf-8';
 
 export interface FilesDeps {
@@ -57,7 +58,6 @@ export function filesHandler(deps: FilesDeps) {
     }
     const file = await openInsideRoot(deps.catalog.root, ref.path);
     if (!file) return notFound(reply);
-    let handed = false;
     try {
       const size = file.stat.size;
       const v = { etag: etagOf(file.stat), mtimeMs: file.stat.mtimeMs };
@@ -80,17 +80,29 @@ export function filesHandler(deps: FilesDeps) {
       const length = Math.max(0, end - start + 1);
       reply.header('content-length', length).type('application/gzip');
       if (req.method === 'HEAD' || length === 0) return reply.send();
-      const stream = file.handle.createReadStream({ start, end, highWaterMark: READ_CHUNK });
-      handed = true;
+      // The body bypasses Fastify's stream piping (see sendRange.ts); headers
+      // set on the reply go out as they are, and onResponse hooks still run.
+      reply.hijack();
+      const sender = new RangeSender(reply.raw);
       deps.metrics.activeStreams++;
-      deps.streams.track(stream, reply.raw, (done) => {
+      deps.streams.track(sender, reply.raw, (done) => {
         deps.metrics.activeStreams--;
         deps.metrics.bytesSent += done.bytes;
         deps.log.info({ path: ref.path, status: reply.statusCode, start, bytes: done.bytes, complete: done.complete, ms: Math.round(done.ms), client: req.ip }, done.complete ? 'download sent' : 'download cut short');
       });
-      return reply.send(stream);
+      reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+      try {
+        await sender.send(file.handle, start, end);
+      } catch (e) {
+        // Headers are out: the only honest signal left is a cut connection.
+        if (!reply.raw.destroyed) {
+          deps.log.warn({ path: ref.path, start, sent: sender.bytes, err: (e as Error).message }, 'download failed while sending');
+          reply.raw.destroy();
+        }
+      }
+      return reply;
     } finally {
-      if (!handed) await file.handle.close();
+      await file.handle.close();
     }
   };
 }

@@ -3,10 +3,17 @@
  * cut when the shutdown grace period is over.
  */
 import type { ServerResponse } from 'node:http';
-import type { ReadStream } from 'node:fs';
+
+/** A download as the registry needs it (see RangeSender). */
+export interface Download {
+  /** Bytes sent so far. */
+  readonly bytes: number;
+  /** Cuts the download. */
+  abort(reason: string): void;
+}
 
 export interface StreamEnd {
-  /** Bytes read from disk into the response. */
+  /** Bytes the socket took. */
   bytes: number;
   /** The response was sent completely. */
   complete: boolean;
@@ -14,20 +21,20 @@ export interface StreamEnd {
 }
 
 export class StreamRegistry {
-  private readonly live = new Set<ReadStream>();
+  private readonly live = new Set<Download>();
   private waiters: (() => void)[] = [];
 
   get size(): number {
     return this.live.size;
   }
 
-  /** Follows `stream` until `res` closes, then reports how it ended. */
-  track(stream: ReadStream, res: ServerResponse, onEnd: (end: StreamEnd) => void): void {
+  /** Follows `download` until `res` closes, then reports how it ended. */
+  track(download: Download, res: ServerResponse, onEnd: (end: StreamEnd) => void): void {
     const started = performance.now();
-    this.live.add(stream);
+    this.live.add(download);
     res.once('close', () => {
-      this.live.delete(stream);
-      onEnd({ bytes: stream.bytesRead, complete: res.writableFinished, ms: performance.now() - started });
+      this.live.delete(download);
+      onEnd({ bytes: download.bytes, complete: res.writableFinished, ms: performance.now() - started });
       if (this.live.size === 0) {
         for (const w of this.waiters.splice(0)) w();
       }
@@ -42,6 +49,6 @@ export class StreamRegistry {
 
   /** Cuts every running download (the client sees a short body and can resume). */
   abortAll(reason: string): void {
-    for (const s of this.live) s.destroy(new Error(reason));
+    for (const d of this.live) d.abort(reason);
   }
 }
