@@ -5,13 +5,23 @@
  * hashed in the order they are sent; the worker acknowledges each one, so the
  * sender can bound how much waits in the queue.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+
+// The worker allocates almost nothing itself, so V8 seldom collects there and
+// every block it has hashed stays in memory until it does: ~75 MB more peak
+// RSS on a 2 GiB pull. Exposing gc() to isolates created from now on (worker
+// threads; the main thread's global is unchanged) lets the worker collect
+// after every 16 MiB, at no measurable cost in time.
+setFlagsFromString('--expose-gc');
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { createReadStream } = require('node:fs');
+const collect = typeof gc === 'function' ? gc : null;
 let hash = createHash('md5');
+let sinceCollect = 0;
 let chain = Promise.resolve();
 parentPort.on('message', (m) => {
   chain = chain.then(async () => {
@@ -19,6 +29,10 @@ parentPort.on('message', (m) => {
       if (m.type === 'update') {
         hash.update(m.block);
         parentPort.postMessage({ type: 'ack', bytes: m.block.length });
+        if (collect && (sinceCollect += m.block.length) >= 16 << 20) {
+          sinceCollect = 0;
+          collect({ type: 'minor' });
+        }
       } else if (m.type === 'reset') {
         hash = createHash('md5');
       } else if (m.type === 'file') {

@@ -14,7 +14,7 @@ import { HashWorker } from './hashWorker.js';
 
 const BLOCK = 1 << 20;
 /** Bytes queued for the disk or the hash before `append` waits. */
-const MAX_QUEUED = 16 * BLOCK;
+const MAX_QUEUED = 8 * BLOCK;
 
 export class PartFile {
   readonly path: string;
