@@ -2,7 +2,8 @@
  * The whole job end to end on loopback, as an operator would run it:
  * a generated source tree, `altbackup-source serve`, then `altbackup pull`,
  * the backup job finishing a late tarball, a second pull, `check_target`,
- * `ls`, `purge_target`, `extract_tracdb` and `examine_tracdb`.
+ * `ls`, `purge_target`, `extract_tracdb`, `examine_tracdb`, `purge_extracted`,
+ * `status` and `report`.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,9 @@ try {
   await step(`purge_target: keep the newest ${values.keep} verified per folder`, ['purge_target']);
   await step('extract_tracdb: the Trac database out of today\'s tarball', ['extract_tracdb', '--wanted', 'dybsvn']);
   await step('examine_tracdb: the last build of each Bitten slave', ['examine_tracdb', '--wanted', 'dybsvn']);
+  await step('purge_extracted: keep the newest extracted databases', ['purge_extracted']);
+  await step('status: is the off-site copy good?', ['status']);
+  await step('report: plots from the ledger', ['report', '--out', join(dir, 'report.html')]);
 } finally {
   await server.stop();
 }
