@@ -12,17 +12,12 @@ import { formatDna, parseDna } from '@altbackup/shared';
 import { runTarget, startSource } from './support/processes.js';
 import { makeSampleTree } from './support/sampleTree.js';
 import {
-  DAY, FAST, assertMirror, bodyRequests, bytesSent, filesUnder, md5Of, pull, startRig, tarballPath, tempDir, writeSourceTarball, type Rig,
+  DAY, FAST, assertMirror, bodyRequests, bytesSent, filesUnder, md5Of, pull, rigPool, tarballPath, tempDir, writeSourceTarball,
 } from './support/pullFixtures.js';
 
-const rigs: Rig[] = [];
-after(async () => { for (const r of rigs) await r.close(); });
-
-async function rig(...args: Parameters<typeof startRig>): Promise<Rig> {
-  const r = await startRig(...args);
-  rigs.push(r);
-  return r;
-}
+const pool = rigPool();
+after(() => pool.close());
+const { rig } = pool;
 
 const MiB = 1 << 20;
 const A = tarballPath('dybsvn', 'dybsvn-20550.tar.gz');

@@ -10,17 +10,13 @@ import { after, describe, it } from 'node:test';
 import { runTarget, startSource } from './support/processes.js';
 import { makeTestPki } from './support/tls.js';
 import {
-  DAY, FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, pull, pullArgs, spawnPull, startRig, tarballPath, tempDir, waitFor,
-  writeSourceTarball, type Rig,
+  DAY, FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, pull, pullArgs, spawnPull, rigPool, tarballPath, tempDir, waitFor,
+  writeSourceTarball,
 } from './support/pullFixtures.js';
 
-const rigs: Rig[] = [];
-after(async () => { for (const r of rigs) await r.close(); });
-async function rig(...args: Parameters<typeof startRig>): Promise<Rig> {
-  const r = await startRig(...args);
-  rigs.push(r);
-  return r;
-}
+const pool = rigPool();
+after(() => pool.close());
+const { rig } = pool;
 
 const MiB = 1 << 20;
 const A = tarballPath('dybsvn', 'dybsvn-20550.tar.gz');

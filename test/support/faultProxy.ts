@@ -10,6 +10,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { mulberry32 } from './sampleTree.js';
 
 export type Fault =
   | { kind: 'status'; status: number }
@@ -241,18 +242,6 @@ function mix32(seed: number, n: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for test fault draws. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function isTarballGet(req: FaultRequest): boolean {
   const path = req.url.split('?')[0]!;
   return req.method === 'GET' && path.startsWith('/v1/files/') && !path.endsWith('.dna');
@@ -273,7 +262,7 @@ export function seededFaults(seed: number, mix: FaultMix): FaultFn {
   const appliesTo = mix.appliesTo ?? isTarballGet;
   return (req) => {
     if (!appliesTo(req)) return undefined;
-    const rand = prng(mix32(seed >>> 0, req.n));
+    const rand = mulberry32(mix32(seed >>> 0, req.n));
     let pick = rand() * total;
     let kind: Fault['kind'] | 'pass' = 'pass';
     for (const [k, w] of kinds) {

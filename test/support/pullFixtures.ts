@@ -98,6 +98,24 @@ export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Prom
   };
 }
 
+/**
+ * A `startRig` for one test file whose rigs are all closed by `close()`
+ * (register it with the file's `after`).
+ */
+export function rigPool(): { rig: (...args: Parameters<typeof startRig>) => Promise<Rig>; close: () => Promise<void> } {
+  const rigs: Rig[] = [];
+  return {
+    async rig(...args) {
+      const r = await startRig(...args);
+      rigs.push(r);
+      return r;
+    },
+    async close() {
+      for (const r of rigs.splice(0)) await r.close();
+    },
+  };
+}
+
 export function pullArgs(rig: Pick<Rig, 'dst' | 'url'>, extra: string[] = []): string[] {
   return ['pull', '--target', rig.dst, '--source', rig.url, '--day', DAY, ...FAST, '--deadline', '20s', ...extra];
 }

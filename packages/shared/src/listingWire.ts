@@ -3,16 +3,10 @@
  * the source server and read by the puller: one definition for both ends.
  */
 import type { Dna } from './dnaCodec.js';
+import type { TarballRef } from './layout.js';
 
-export interface ListedTarball {
-  path: string;
-  catfold: string;
-  subfold: string;
-  /** YYYY/MM/DD */
-  day: string;
-  /** HHMMSS */
-  time: string;
-  name: string;
+/** A tarball's layout fields (path, catfold, subfold, day, time, name) and what the server knows of it. */
+export interface ListedTarball extends TarballRef {
   size: number;
   /** ISO 8601, UTC. */
   mtime: string;
