@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAltSource, targetWithRss, unavailableFrom, Unavailable, type SourceServer } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
-import { runOk } from '../support/exec.js';
+import { runOk, settleDisk } from '../support/exec.js';
 import { startNginx } from '../support/nginx.js';
 import { checkPulled, expectMd5, md5sum, pullArgs } from '../support/pulled.js';
 import { formatBytes, formatSeconds, type Row } from '../support/report.js';
@@ -53,6 +53,7 @@ export const pullScenario: Scenario = {
       if (alt) {
         const server = alt;
         await attempt(state, async () => {
+          await settleDisk();
           const r = await targetWithRss(pullArgs(server.url, targetRoot, tarball), join(dir, 'time-v.txt'), { timeoutMs });
           if (r.code !== 0) throw unavailableFrom('altbackup pull', r);
           await checkPulled(targetRoot, tarball);
@@ -63,20 +64,25 @@ export const pullScenario: Scenario = {
         await rm(targetRoot, { recursive: true, force: true });
       }
 
+      await settleDisk();
       const c = await runOk('/usr/bin/curl', ['-sS', '--fail', '-o', copy, httpUrl], { timeoutMs });
+      await settleDisk();
       const m = await md5sum([copy]);
       expectMd5('curl', m.md5s[0], tarball.md5);
       t.curl.push(c.ms);
       t.md5.push(m.ms);
       await rm(copy, { force: true });
 
+      await settleDisk();
       const s = await runOk('/usr/bin/scp', ['-q', '-P', String(sshd.port), ...sshd.clientOptions, `${sshd.login}:${tarball.abs}`, copy], { timeoutMs });
+      await settleDisk();
       const sm = await md5sum([copy]);
       expectMd5('scp', sm.md5s[0], tarball.md5);
       t.scp.push(s.ms);
       t.scpMd5.push(sm.ms);
       await rm(copy, { force: true });
 
+      await settleDisk();
       const r = await runOk('/usr/bin/rsync', ['-a', '-e', sshd.rsyncShell, `${sshd.login}:${tarball.abs}`, copy], { timeoutMs });
       t.rsync.push(r.ms);
       await rm(copy, { force: true });
@@ -96,7 +102,7 @@ export const pullScenario: Scenario = {
     const twoPass = t.curl.map((c, i) => c + t.md5[i]!);
     const oldWay = t.scp.map((s, i) => s + t.scpMd5[i]!);
     const server = alt ? 'altbackup-source' : 'nginx (altbackup-source not available)';
-    const parts = `curl from ${server} ${formatSeconds(median(t.curl))}, md5sum ${formatSeconds(median(t.md5))}, scp ${formatSeconds(median(t.scp))}; all files warm in page cache for every tool`;
+    const parts = `curl from ${server} ${formatSeconds(median(t.curl))}, md5sum ${formatSeconds(median(t.md5))}, scp ${formatSeconds(median(t.scp))}; all files warm in page cache for every tool; a sync before each timed command`;
     return [
       compareRow({ id: 1, measure: `pull ${size} verified vs slower of curl -o / md5sum alone`, alt: pull, comp: slower, format: fmt, target: '<= 1.10', ok: (r) => r <= 1.1, note: parts }),
       compareRow({ id: 1, measure: `pull ${size} vs curl -o && md5sum (two-pass)`, alt: pull, comp: twoPass, format: fmt, target: '<= 0.85', ok: (r) => r <= 0.85 }),

@@ -12,7 +12,7 @@ import { partPathOf } from '@altbackup/shared';
 import { TARGET_CLI, startAltSource, target, unavailableFrom, Unavailable } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import type { BenchTarball } from '../support/data.js';
-import { start } from '../support/exec.js';
+import { settleDisk, start } from '../support/exec.js';
 import { checkPulled, pullArgs } from '../support/pulled.js';
 import { formatBytes, formatSeconds, type Row } from '../support/report.js';
 import { absoluteRow, attempt, compareRow } from '../support/rows.js';
@@ -81,6 +81,7 @@ export function refetched(size: number, partLeft: number, fetchedAgain: number):
 /** Times a full pull into an empty target. */
 async function fullPull(args: string[], targetRoot: string, t: BenchTarball): Promise<number> {
   await rm(targetRoot, { recursive: true, force: true });
+  await settleDisk();
   const full = await target(args, { timeoutMs: 600_000 });
   if (full.code !== 0) throw unavailableFrom('altbackup pull', full);
   await checkPulled(targetRoot, t);
@@ -100,6 +101,7 @@ async function oneRound(ctx: BenchContext, url: string, dir: string, t: BenchTar
   await stopChild();
 
   const before = await bytesSent(url);
+  await settleDisk();
   const resumed = await target(args, { timeoutMs: 600_000 });
   if (resumed.code !== 0) throw unavailableFrom('altbackup pull (resume after SIGKILL)', resumed);
   await checkPulled(targetRoot, t);

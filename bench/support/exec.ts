@@ -57,6 +57,15 @@ export async function runOk(cmd: string, args: readonly string[], opts: ExecOpti
   return r;
 }
 
+/**
+ * Flushes every dirty page before a timed command: a command that ran before
+ * it may leave gigabytes for the kernel to write back, and whichever command
+ * runs next would pay for them. Each timed command starts level.
+ */
+export async function settleDisk(): Promise<void> {
+  await runOk('sync', []);
+}
+
 export function lastLines(text: string, n = 3): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
