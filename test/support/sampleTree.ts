@@ -447,16 +447,16 @@ function makeTracDb(rows: readonly BittenRow[], day: string, seed: string, attac
           'INSERT INTO attachment (type, id, filename, size, time, description, author, ipnr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         );
         for (const a of attachments) {
-          att.run('ticket', String(a.ticket), a.file, Buffer.byteLength(a.text), dayStart - 5 * DAY, a.description, 'blyth', '127.0.0.1');
+          att.run('ticket', String(a.ticket), a.file, Buffer.byteLength(a.text), dayStart - 5 * DAY, a.description, 'admin', '127.0.0.1');
         }
         const rng = mulberry32(seedFrom(seed, 'tickets'));
         const tic = db.prepare(
           `INSERT INTO ticket (id, type, time, changetime, component, severity, priority, owner, reporter, status, summary)
-           VALUES (?, 'defect', ?, ?, 'infrastructure', 'normal', 'major', 'blyth', ?, ?, ?)`,
+           VALUES (?, 'defect', ?, ?, 'infrastructure', 'normal', 'major', 'admin', ?, ?, ?)`,
         );
         for (let t = 1; t <= 5; t++) {
           const time = dayStart - (40 - t * 5) * DAY + intIn(rng, 0, DAY - 1);
-          tic.run(t, time, time + intIn(rng, 0, 3 * DAY), pick(rng, ['lin', 'jpochoa', 'wei']),
+          tic.run(t, time, time + intIn(rng, 0, 3 * DAY), pick(rng, ['lin', 'dev', 'wei']),
             pick(rng, ['new', 'assigned', 'closed']), `sample ticket ${t}`);
         }
       })();
@@ -518,8 +518,8 @@ async function writeTarGz(file: string, members: readonly Member[], level: numbe
         mtime: m.mtime,
         uid: 1000,
         gid: 1000,
-        uname: 'blyth',
-        gname: 'blyth',
+        uname: 'admin',
+        gname: 'admin',
       } as const;
       if (header.type === 'directory') {
         await new Promise<void>((res, rej) => pack.entry(header, (err) => (err ? rej(err) : res())));
@@ -580,7 +580,7 @@ function svnMembers(repo: string, rev: number, day: string, seed: string, mtime:
   const lines = ['SVN-fs-dump-format-version: 2', '', `UUID: ${uuidFrom(seedFrom(seed, 'uuid', repo))}`, ''];
   for (let r = Math.max(0, rev - 3); r <= rev; r++) {
     const log = `sample commit r${r}`;
-    const props = `K 7\nsvn:log\nV ${log.length}\n${log}\nK 10\nsvn:author\nV 5\nblyth\nPROPS-END\n`;
+    const props = `K 7\nsvn:log\nV ${log.length}\n${log}\nK 10\nsvn:author\nV 5\nadmin\nPROPS-END\n`;
     lines.push(`Revision-number: ${r}`, `Prop-content-length: ${props.length}`, `Content-length: ${props.length}`, '', props);
     const path = `trunk/file${intIn(rng, 1, 40)}.txt`;
     const text = `content of ${path} at r${r}\n`;
@@ -629,7 +629,7 @@ function tracMembers(day: string, seed: string, bulk: number, tracdb: Buffer, mt
 
 function svnsetupMembers(day: string, seed: string, mtime: Date): Member[] {
   const rng = mulberry32(seedFrom(seed, 'svnsetup', day));
-  const users = ['blyth', 'lin', 'jpochoa', 'wei', 'dwm'];
+  const users = ['admin', 'lin', 'dev', 'wei', 'dwm'];
   const digest = users.map((u) => `${u}:dyb:${randomBytesFrom(seedFrom(seed, 'htdigest', u), 16).toString('hex')}`).join('\n');
   const authz = ['[groups]', `dyb = ${users.join(', ')}`, '', '[dybsvn:/]', '@dyb = rw', '* = r', '', '[dybaux:/]', '@dyb = rw', ''].join('\n');
   const conf = [
