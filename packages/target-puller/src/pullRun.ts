@@ -8,15 +8,16 @@
 import { existsSync } from 'node:fs';
 import pRetry, { AbortError } from 'p-retry';
 import {
-  AltError, ExitCode, formatDuration, humanSize, isWanted, type Config, type Logger,
+  AltError, formatDuration, humanSize, isWanted, type Config, type Logger,
 } from '@altbackup/shared';
 import { throttleFor } from './bandwidth.js';
-import { Ledger, defaultLedgerPath } from './ledger.js';
+import { Ledger } from './ledger.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
 import { BarProgress, progressFor } from './progress.js';
 import { HttpStatusError, adviceForStatus, classify, retryOptions, shortCause } from './retryPolicy.js';
 import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from './sourceClient.js';
+import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
 import { readTargetState, removeStrays } from './targetState.js';
 import { transferTarball, type TransferOutcome } from './transfer.js';
 
@@ -102,11 +103,6 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promi
   return results;
 }
 
-function requireRoot(config: Config): string {
-  if (!config.target.root) throw new AltError('no-target', 'no target directory: give --target DIR or set target.root in the config', ExitCode.usage);
-  return config.target.root;
-}
-
 function listingFailure(e: unknown): AltError {
   if (e instanceof AltError) return e;
   const err = (e as { originalError?: unknown }).originalError ?? e;
@@ -120,7 +116,7 @@ function listingFailure(e: unknown): AltError {
 export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary; plan: Plan; outcomes: TransferOutcome[] }> {
   const { config, log } = opts;
   const started = Date.now();
-  const root = requireRoot(config);
+  const root = requireTargetRoot(config);
   const clientOptions = clientOptionsFrom(config);
   const stop = new AbortController();
   const deadline = setTimeout(
@@ -137,7 +133,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
   const client = new SourceClient(clientOptions, log);
   try {
     if (!opts.dryRun) lock = acquireLock(root);
-    const ledgerPath = config.target.ledger || defaultLedgerPath(root);
+    const ledgerPath = ledgerPathOf(config);
     if (!opts.dryRun || existsSync(ledgerPath)) ledger = Ledger.open(ledgerPath);
     if (!opts.dryRun && ledger) runId = ledger.startRun('pull', opts.days);
 

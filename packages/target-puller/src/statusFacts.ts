@@ -7,13 +7,15 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
-  AltError, ExitCode, parseTarballPath, scanTree, wantedNameOf, type Config, type FoundTarball,
+  AltError, parseTarballPath, scanTree, wantedNameOf, type Config, type FoundTarball,
 } from '@altbackup/shared';
 import { backupTimeMs } from './backupTime.js';
 import type {
   InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, TarballFact,
 } from './healthCheck.js';
-import { Ledger, defaultLedgerPath } from './ledger.js';
+import { Ledger } from './ledger.js';
+import { isProcessAlive } from './lock.js';
+import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
 
 /**
  * What status needs of the source listing (sourceListing.ts `fetchListing`
@@ -49,26 +51,6 @@ export function statusNames(config: Config, found: readonly { name: string }[]):
   return [...stems].sort();
 }
 
-export function ledgerPathOf(config: Config): string {
-  return config.target.ledger || defaultLedgerPath(config.target.root);
-}
-
-export function requireTargetRoot(config: Config, command: string): string {
-  if (!config.target.root) {
-    throw new AltError('no-target', `${command} needs the target root: set [target] root in the config or pass --target DIR`, ExitCode.usage);
-  }
-  return config.target.root;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 interface LedgerFacts {
   lastRun: RunFact | null;
   running: StatusFacts['running'];
@@ -93,7 +75,7 @@ function readLedger(file: string, root: string): LedgerFacts {
     const runningRows = ledger.db
       .prepare("SELECT id, pid, started_at FROM runs WHERE command = 'pull' AND result = 'running' ORDER BY id DESC")
       .all() as { id: number; pid: number; started_at: number }[];
-    const live = runningRows.find((r) => isAlive(r.pid));
+    const live = runningRows.find((r) => isProcessAlive(r.pid));
     const failed = ledger.db
       .prepare(`SELECT v.path, v.expected_md5, v.actual_md5, v.expected_size, v.actual_size, v.at FROM verifications v
                 JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id
@@ -169,7 +151,7 @@ export function nameFacts(
 }
 
 export async function gatherStatusFacts(config: Config, opts: GatherOptions): Promise<StatusFacts> {
-  const root = requireTargetRoot(config, 'status');
+  const root = requireTargetRoot(config);
   const now = opts.now ?? Date.now();
   const [found, source] = await Promise.all([scanTree(root, { includePartOnly: true }), readSource(opts)]);
   const names = statusNames(config, found);

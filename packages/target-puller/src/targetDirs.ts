@@ -1,6 +1,6 @@
 /**
- * Where the retention and Trac commands read and write: the target root, the
- * ledger and the extraction base, from the configuration.
+ * Where the target commands read and write: the target root, the ledger and
+ * the extraction base, from the configuration.
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { defaultLedgerPath } from './ledger.js';
 
 export function requireTargetRoot(config: Config): string {
   if (!config.target.root) {
-    throw usageError('no-target', 'no target root configured: set target.root in the config file or pass --target DIR');
+    throw usageError('no-target', 'no target root configured: give --target DIR or set target.root in the config file');
   }
   return resolve(config.target.root);
 }

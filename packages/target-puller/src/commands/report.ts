@@ -9,7 +9,7 @@ import { AltError, usageError, writeFileAtomic, type CommandContext,  } from '@a
 import { Ledger, type RunRow } from '../ledger.js';
 import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../reportData.js';
 import { reportHtml } from '../reportHtml.js';
-import { ledgerPathOf, requireTargetRoot } from '../statusFacts.js';
+import { ledgerPathOf } from '../targetDirs.js';
 
 export function readLedgerRows(ledger: Ledger): LedgerRows {
   return {
@@ -23,7 +23,6 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   const out = ctx.opts.out as string | undefined;
   if (!out) throw usageError('usage', 'report needs --out FILE.html');
   const { config } = ctx;
-  if (!config.target.ledger) requireTargetRoot(config, 'report');
   const file = ledgerPathOf(config);
   if (!existsSync(file)) {
     throw new AltError('no-ledger', `no ledger at ${file}: run a pull first, or point target.ledger / --ledger at the ledger file`);
