@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig, type Config } from '@altbackup/shared';
+import { formatDna, loadConfig, type Config } from '@altbackup/shared';
 import { Ledger } from './ledger.js';
 import { gatherStatusFacts, statusNames, type SourceView } from './statusFacts.js';
 
@@ -21,6 +22,12 @@ async function put(rel: string, bytes: number): Promise<void> {
   await writeFile(join(root, rel), Buffer.alloc(bytes, 1));
 }
 
+/** A tarball of `bytes` with its canonical sidecar. */
+async function putVerified(rel: string, bytes: number): Promise<void> {
+  await put(rel, bytes);
+  await writeFile(join(root, rel + '.dna'), formatDna({ dig: createHash('md5').update(Buffer.alloc(bytes, 1)).digest('hex'), size: bytes }));
+}
+
 function configFor(over: Record<string, string | string[]> = {}): Config {
   const config = loadConfig({ env: {}, defaultFile: '/nonexistent', flags: { 'target.root': root, timezone: 'UTC', wanted: ['dybsvn', 'svnsetup'], ...over } }).config;
   config.expect = { dybsvn: 2, svnsetup: 1 };
@@ -32,13 +39,10 @@ const NOW = Date.UTC(2013, 4, 29, 15, 30, 0);
 describe('gatherStatusFacts', () => {
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'altbackup-status-facts-'));
-    await put(SVN, 30);
-    await put(SVN + '.dna', 10);
+    await putVerified(SVN, 30);
     await put(TRAC + '.part', 12);
-    await put(SETUP, 5);
-    await put(SETUP + '.dna', 10);
-    await put(OLD, 4);
-    await put(OLD + '.dna', 10);
+    await putVerified(SETUP, 5);
+    await putVerified(OLD, 4);
   });
   after(async () => {
     await rm(root, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import type {
 import { Ledger } from './ledger.js';
 import { isProcessAlive } from './lock.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
+import { tarballStates } from './targetList.js';
 
 /**
  * What status needs of the source listing (sourceListing.ts `fetchListing`
@@ -153,14 +154,20 @@ export function nameFacts(
 export async function gatherStatusFacts(config: Config, opts: GatherOptions): Promise<StatusFacts> {
   const root = requireTargetRoot(config);
   const now = opts.now ?? Date.now();
-  const [found, source] = await Promise.all([scanTree(root, { includePartOnly: true }), readSource(opts)]);
+  const [scanned, source] = await Promise.all([scanTree(root, { includePartOnly: true }), readSource(opts)]);
+  const ledger = readLedger(ledgerPathOf(config), root);
+  // A tarball with a sidecar counts only if `ls` would call it verified
+  // (sidecar readable, sizes agree). One the ledger reports as an outstanding
+  // mismatch stays in the counts: that reason line already explains it.
+  const states = await tarballStates(scanned.filter((t) => t.exists && t.hasSidecar), ledgerPathOf(config));
+  const reported = new Set(ledger.mismatches.map((m) => m.path));
+  const found = scanned.filter((t) => !(t.exists && t.hasSidecar) || states.get(t.path)?.state === 'verified' || reported.has(t.path));
   const names = statusNames(config, found);
   const byName = new Map<string, FoundTarball[]>(names.map((n) => [n, []]));
   for (const t of found) {
     const owner = wantedNameOf(t.name, names);
     if (owner) byName.get(owner)!.push(t);
   }
-  const ledger = readLedger(ledgerPathOf(config), root);
   return {
     now,
     timezone: config.timezone,

@@ -76,25 +76,42 @@ async function sidecarOf(t: FoundTarball): Promise<Dna | 'invalid' | null> {
   }
 }
 
+export interface TarballState {
+  state: ListState;
+  why: string;
+  sidecar: Dna | null;
+}
+
+/**
+ * The verification state of each tarball found, the one rule `ls` and
+ * `status` share: sidecar read, sizes compared, the latest ledger verdict.
+ */
+export async function tarballStates(found: readonly FoundTarball[], ledgerFile: string): Promise<Map<string, TarballState>> {
+  const verdicts = ledgerVerdicts(ledgerFile);
+  const out = new Map<string, TarballState>();
+  for (const t of found) {
+    const sidecar = await sidecarOf(t);
+    out.set(t.path, { ...listState(t, sidecar, verdicts.get(t.path)), sidecar: sidecar === 'invalid' ? null : sidecar });
+  }
+  return out;
+}
+
 export async function listTarget(config: Config, days: ReadonlySet<string> | undefined): Promise<ListRow[]> {
   const root = requireTargetRoot(config);
   const found = (await scanTree(root, { days, includePartOnly: true })).filter((t) => isWanted(t.name, config.wanted));
-  const verdicts = ledgerVerdicts(ledgerPathOf(config));
-  const rows: ListRow[] = [];
-  for (const t of found) {
-    const sidecar = await sidecarOf(t);
-    const { state, why } = listState(t, sidecar, verdicts.get(t.path));
-    rows.push({
+  const states = await tarballStates(found, ledgerPathOf(config));
+  return found.map((t) => {
+    const { state, why, sidecar } = states.get(t.path)!;
+    return {
       path: t.path,
       size: t.exists ? t.size : t.partSize ?? 0,
       mtime: t.exists ? new Date(t.mtimeMs).toISOString() : '',
       state,
-      sidecar: sidecar === 'invalid' ? null : sidecar,
+      sidecar,
       partSize: t.partSize,
       why,
-    });
-  }
-  return rows;
+    };
+  });
 }
 
 /** `2024-05-02 10:47` in UTC, or blanks. */
