@@ -38,7 +38,7 @@ import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, realp
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
-  DNA_SUFFIX, TARBALL_SUFFIX, addDays, isSegment, parseDna, parseTarballPath,
+  DNA_SUFFIX, TARBALL_SUFFIX, addDays, compareByPath, isSegment, parseDna, parseTarballPath,
   type Dna, type Logger, type TarballRef,
 } from '@altbackup/shared';
 import { etagOf } from './httpConditions.js';
@@ -203,7 +203,7 @@ export class Catalog {
     if (!sorted) {
       const m = this.byDay.get(day);
       if (!m) return [];
-      sorted = [...m.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      sorted = [...m.values()].sort(compareByPath);
       this.sortedDay.set(day, sorted);
     }
     if (this.unread.size > 0) for (const e of sorted) this.settle(e);

@@ -7,15 +7,20 @@
  */
 import { open, mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { formatDna, writeFileAtomic, type Dna } from '@altbackup/shared';
+import { formatDna, partPathOf, sidecarPathOf, writeFileAtomic, type Dna } from '@altbackup/shared';
 
 export function metaPathOf(partAbs: string): string {
   return partAbs + '.meta';
 }
 
+/** The fixed temp names of the sidecar and the `.part` metadata, so a crash leaves names the next run knows. */
+function tempOf(file: string): string {
+  return file + '.tmp';
+}
+
 /** Temp names beside a tarball that a crashed run may leave; the next run removes them. */
 export function tempPathsOf(abs: string): string[] {
-  return [abs + '.dna.tmp', abs + '.part.meta.tmp'];
+  return [tempOf(sidecarPathOf(abs)), tempOf(metaPathOf(partPathOf(abs)))];
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -43,10 +48,11 @@ export async function unlinkQuiet(file: string): Promise<boolean> {
  * it does not describe.
  */
 export async function promote(abs: string, dna: Dna): Promise<void> {
-  const part = abs + '.part';
-  await unlinkQuiet(abs + '.dna');
+  const part = partPathOf(abs);
+  const sidecar = sidecarPathOf(abs);
+  await unlinkQuiet(sidecar);
   await rename(part, abs);
-  await writeFileAtomic(abs + '.dna', formatDna(dna), { tmp: abs + '.dna.tmp' });
+  await writeFileAtomic(sidecar, formatDna(dna), { tmp: tempOf(sidecar) });
   await unlinkQuiet(metaPathOf(part));
   await fsyncDir(dirname(abs));
 }
@@ -82,5 +88,5 @@ async function exists(file: string): Promise<boolean> {
 
 export async function writeMeta(partAbs: string, meta: object): Promise<void> {
   const file = metaPathOf(partAbs);
-  await writeFileAtomic(file, JSON.stringify(meta) + '\n', { tmp: file + '.tmp' });
+  await writeFileAtomic(file, JSON.stringify(meta) + '\n', { tmp: tempOf(file) });
 }

@@ -33,15 +33,30 @@ export function lockPathOf(targetRoot: string): string {
   return join(targetRoot, '.altbackup', 'pull.lock');
 }
 
-function readLock(file: string): LockInfo | null {
+/**
+ * The lock file's text as lock info. Unparsable or incomplete text can only
+ * be a foreign or damaged file: it counts as held (pid -1), never as free.
+ */
+export function parseLockText(text: string): LockInfo {
   try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
-    if (typeof j.pid !== 'number' || typeof j.host !== 'string') return null;
-    return { pid: j.pid, startedAt: String(j.startedAt ?? '?'), host: j.host, nonce: String(j.nonce ?? '') };
+    const j = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof j.pid === 'number' && typeof j.host === 'string') {
+      return { pid: j.pid, startedAt: String(j.startedAt ?? '?'), host: j.host, nonce: String(j.nonce ?? '') };
+    }
+  } catch {
+    // fall through: held by an unknown party
+  }
+  return { pid: -1, startedAt: '?', host: '?', nonce: '' };
+}
+
+/** The lock's info, or null when there is no lock file. */
+export function readLock(file: string): LockInfo | null {
+  try {
+    return parseLockText(readFileSync(file, 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    // Unparsable: only a foreign or damaged file can look like this; treat as held.
-    return { pid: -1, startedAt: '?', host: '?', nonce: '' };
+    // Present but unreadable: held by an unknown party, like a damaged file.
+    return parseLockText('');
   }
 }
 

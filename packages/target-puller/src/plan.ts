@@ -3,7 +3,7 @@
  * inputs only: the source listing, the target's files and the ledger's purge
  * history. Pure, so every branch is unit-tested without disk or network.
  */
-import { dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
+import { compareByPath, dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
 
 /** A complete entry of the source listing: its sidecar is known. */
 export type SourceEntry = ListedTarball & { dna: Dna };
@@ -129,7 +129,7 @@ export function makePlan(
   purged: ReadonlySet<string>,
 ): Plan {
   const items = [...entries]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .sort(compareByPath)
     .map((e) => planTarball(e, stateOf(e.path), purged.has(e.path)));
   return { items, pending: [...pending].sort() };
 }

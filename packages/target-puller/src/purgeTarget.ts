@@ -13,12 +13,10 @@ import {
   type Dna, type FoundTarball,
 } from '@altbackup/shared';
 import { isDateChainFolder, removeEmptyFolders } from './emptyFolders.js';
+import { metaPathOf, tempPathsOf } from './finalize.js';
 import { Ledger } from './ledger.js';
 import { decideRetention, groupBySubfold, type RetentionDecision, type TarballState } from './retention.js';
 import { subfolders } from './targetDirs.js';
-
-/** What the pull engine may leave beside a `.part` (its resume metadata). */
-export const PART_META_SUFFIX = '.part.meta';
 
 export interface PurgeCandidate {
   path: string;
@@ -97,7 +95,7 @@ async function unlinkFile(abs: string): Promise<boolean> {
 
 /** The files that go with a tarball, in deletion order: the sidecar first, so a crash leaves an unverified tarball the next run removes. */
 export function filesOf(abs: string): string[] {
-  return [sidecarPathOf(abs), abs, partPathOf(abs), abs + PART_META_SUFFIX];
+  return [sidecarPathOf(abs), abs, partPathOf(abs), metaPathOf(partPathOf(abs)), ...tempPathsOf(abs)];
 }
 
 export async function purgeTarget(opts: PurgeOptions): Promise<PurgeResult> {

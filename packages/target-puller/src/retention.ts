@@ -9,6 +9,7 @@
  * tarballs therefore never count as kept copies, and a subfold whose newest
  * tarballs failed to arrive keeps its older verified ones.
  */
+import { compareByPath } from '@altbackup/shared';
 
 export type TarballState =
   /** Final file, sidecar present and its size equal to the file's. */
@@ -36,7 +37,7 @@ export interface RetentionDecision<E extends RetentionEntry = RetentionEntry> {
 /** Decisions for one subfold's entries, oldest first. */
 export function decideRetention<E extends RetentionEntry>(entries: readonly E[], keep: number): RetentionDecision<E>[] {
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be a whole number >= 1, got ${keep}`);
-  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = [...entries].sort(compareByPath);
   const out: RetentionDecision<E>[] = new Array(sorted.length);
   let verifiedNewer = 0;
   for (let i = sorted.length - 1; i >= 0; i--) {

@@ -19,12 +19,6 @@ const CONNECT_CODES = new Set([
   'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_CLOSED', 'UND_ERR_INFO', 'ERR_STREAM_PREMATURE_CLOSE', 'HPE_INVALID_CHUNK_SIZE',
-  'UND_ERR_DESTROYED',
-]);
-
 /** Local file-system trouble: no network retry helps. */
 const LOCAL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EMFILE', 'ENFILE', 'EIO', 'ENOENT']);
 
@@ -80,7 +74,6 @@ export function classify(e: unknown): Failure {
   if (code === undefined) return 'transient';
   if (isTlsCode(code) || LOCAL_CODES.has(code)) return 'fatal';
   if (CONNECT_CODES.has(code)) return 'connect';
-  if (TRANSIENT_CODES.has(code)) return 'transient';
   return 'transient';
 }
 

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import {
-  AltError, digestFiles, humanSize, isWanted, parseDna, scanTree, sidecarPathOf, wantedNameOf,
+  AltError, compareByPath, digestFiles, humanSize, isWanted, parseDna, scanTree, sidecarPathOf, wantedNameOf,
   type Config, type Dna, type FileDigest, type FoundTarball, type Logger,
 } from '@altbackup/shared';
 import { Ledger } from './ledger.js';
@@ -196,7 +196,7 @@ export function evaluate(f: CheckFacts): CheckReport {
       tarballs.push({ path, day, name: name!, size: null, partSize: null, expected: null, actual: null, ...s, problem: s.state === 'missing' || s.state === 'unknown' });
     }
   }
-  tarballs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  tarballs.sort(compareByPath);
   const countDays = f.days === 'all' ? [...new Set(tarballs.map((t) => t.day))].sort() : f.days;
   const counts = countExpectations(countDays, tarballs, f.expect, f.wanted);
   const problems = [

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDna, type Dna } from '@altbackup/shared';
+import { parseDna, partPathOf, sidecarPathOf, type Dna } from '@altbackup/shared';
 import { metaPathOf, tempPathsOf, unlinkQuiet } from './finalize.js';
 import type { PartMeta, TargetState } from './plan.js';
 
@@ -43,12 +43,12 @@ export function parseMeta(text: string | null): PartMeta | null {
 export async function readTargetState(root: string, path: string): Promise<TargetState> {
   const abs = join(root, path);
   const [finalSize, dnaText, partSize, metaText] = await Promise.all([
-    sizeOf(abs), readText(abs + '.dna'), sizeOf(abs + '.part'), readText(metaPathOf(abs + '.part')),
+    sizeOf(abs), readText(sidecarPathOf(abs)), sizeOf(partPathOf(abs)), readText(metaPathOf(partPathOf(abs))),
   ]);
   let sidecar: Dna | 'invalid' | null = null;
   if (dnaText !== null) {
     try {
-      sidecar = parseDna(dnaText, abs + '.dna');
+      sidecar = parseDna(dnaText, sidecarPathOf(abs));
     } catch {
       sidecar = 'invalid';
     }
@@ -65,7 +65,7 @@ export async function removeStrays(root: string, path: string, state: TargetStat
   const abs = join(root, path);
   const removed: string[] = [];
   for (const tmp of tempPathsOf(abs)) if (await unlinkQuiet(tmp)) removed.push(tmp);
-  const meta = metaPathOf(abs + '.part');
+  const meta = metaPathOf(partPathOf(abs));
   const unfinished = state.partSize !== null || (state.finalSize !== null && state.sidecar === null);
   if (!unfinished && (await unlinkQuiet(meta))) removed.push(meta);
   return removed;

@@ -9,7 +9,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
-import { AltError, md5FromReprDigest, redactUrl, type Dna, type Logger } from '@altbackup/shared';
+import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logger } from '@altbackup/shared';
 import type { Throttle } from './bandwidth.js';
 import { metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
 import { PartFile } from './partFile.js';
@@ -75,7 +75,7 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
   const { entry } = item;
   const { path } = entry;
   const abs = join(ctx.root, path);
-  const partAbs = abs + '.part';
+  const partAbs = partPathOf(abs);
   const log = ctx.log.child({ path });
   const startedAt = Date.now();
   const out: TransferOutcome = {
