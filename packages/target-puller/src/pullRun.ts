@@ -6,7 +6,7 @@
  * hangs: every network wait has a timeout and the deadline bounds the rest.
  */
 import { existsSync } from 'node:fs';
-import pRetry, { AbortError } from 'p-retry';
+import pRetry from 'p-retry';
 import {
   AltError, formatDuration, humanSize, isWanted, type Config, type Logger,
 } from '@altbackup/shared';
@@ -15,9 +15,10 @@ import { Ledger } from './ledger.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
 import { BarProgress, progressFor } from './progress.js';
-import { HttpStatusError, adviceForStatus, classify, retryOptions, shortCause } from './retryPolicy.js';
+import { retryOptions, shortCause } from './retryPolicy.js';
 import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from './sourceClient.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
+import { describeFailure, isRetryable, unwrapRetryError } from './sourceFailure.js';
 import { readTargetState, removeStrays } from './targetState.js';
 import { transferTarball, type TransferOutcome } from './transfer.js';
 
@@ -104,13 +105,10 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promi
 }
 
 function listingFailure(e: unknown): AltError {
-  if (e instanceof AltError) return e;
-  const err = (e as { originalError?: unknown }).originalError ?? e;
-  if (err instanceof HttpStatusError) return new AltError('listing-failed', `HTTP ${err.status} from ${err.url}: ${adviceForStatus(err.status)}`);
-  if (err instanceof AllSourcesFailed) {
-    return new AltError('sources-unreachable', err.message + (err.fatal ? ": check --ca and the sources' certificates" : ': check the network, the --source URLs and that the source server runs'));
-  }
-  return new AltError('listing-failed', `listing the source failed: ${shortCause(err)}`);
+  const err = unwrapRetryError(e);
+  if (err instanceof AltError) return err;
+  const line = describeFailure(err, 'listing the source failed');
+  return new AltError(err instanceof AllSourcesFailed ? 'sources-unreachable' : 'listing-failed', line);
 }
 
 export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary; plan: Plan; outcomes: TransferOutcome[] }> {
@@ -142,7 +140,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
     let lastListingError: unknown = null;
     const listing = await pRetry(() => client.listing(opts.days, config.wanted, stop.signal), {
       ...retry,
-      shouldRetry: (e) => !stop.signal.aborted && (e instanceof AllSourcesFailed ? !e.fatal : classify(e) !== 'fatal'),
+      shouldRetry: (e) => isRetryable(e, stop.signal),
       onFailedAttempt: (e) => {
         lastListingError = e;
         if (!stop.signal.aborted) log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft }, `listing attempt ${e.attemptNumber} failed (${shortCause(e)})`);
@@ -152,7 +150,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
         const last = lastListingError ? ` (last failure: ${listingFailure(lastListingError).message})` : '';
         throw new AltError('deadline', `${(stop.signal.reason as Error).message} while listing the source; nothing was pulled${last}`);
       }
-      throw listingFailure(e instanceof AbortError ? (e as unknown as { originalError: unknown }).originalError : e);
+      throw listingFailure(e);
     });
 
     for (const bad of listing.invalid) {

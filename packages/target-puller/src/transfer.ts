@@ -13,10 +13,11 @@ import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logg
 import type { Throttle } from './bandwidth.js';
 import { metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
 import { PartFile } from './partFile.js';
+import { describeFailure, isRetryable } from './sourceFailure.js';
 import type { PartMeta, PlanItem } from './plan.js';
 import { decide, rangeHeaders } from './resume.js';
-import { HttpStatusError, adviceForStatus, classify, shortCause, type RetryPolicy } from './retryPolicy.js';
-import { AllSourcesFailed, fileUrl, type SourceClient } from './sourceClient.js';
+import { HttpStatusError, classify, shortCause, type RetryPolicy } from './retryPolicy.js';
+import { fileUrl, type SourceClient } from './sourceClient.js';
 
 export interface TransferContext {
   root: string;
@@ -184,7 +185,6 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
     }
   };
 
-  const retryable = (e: unknown) => !ctx.signal.aborted && (e instanceof AllSourcesFailed ? !e.fatal : classify(e) !== 'fatal');
   // p-retry settles as soon as the signal aborts, while an attempt may still
   // be writing: the .part is closed only once that attempt has settled too.
   let running: Promise<void> = Promise.resolve();
@@ -193,10 +193,10 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
     for (let round = 0; ; round++) {
       await pRetry(tracked, {
         ...ctx.retry,
-        shouldRetry: (e) => retryable(e),
+        shouldRetry: (e) => isRetryable(e, ctx.signal),
         onFailedAttempt: (e) => {
           if (ctx.signal.aborted) return;
-          const more = retryable(e) && e.retriesLeft > 0;
+          const more = isRetryable(e, ctx.signal) && e.retriesLeft > 0;
           log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, cause: shortCause(e) },
             `${path}: attempt ${e.attemptNumber} failed (${shortCause(e)}) at ${pf.length} of ${expected.size} bytes${more ? `; retrying (${e.retriesLeft} left)` : ''}`);
         },
@@ -233,7 +233,7 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
       out.error = `stopped at ${pf.length} of ${expected.size} bytes: ${shortCause(ctx.signal.reason)}`;
     } else {
       out.result = 'failed';
-      out.error = failureLine(e, out.sourceUrl ?? path);
+      out.error = describeFailure(e, out.sourceUrl ?? path);
     }
     return finish(out);
   }
@@ -245,10 +245,3 @@ function finish(out: TransferOutcome): TransferOutcome {
 }
 
 /** One operator line for a transfer that gave up: what, where (no token), what to do. */
-export function failureLine(e: unknown, where: string): string {
-  const err = e instanceof AbortError ? (e as unknown as { originalError?: unknown }).originalError ?? e : e;
-  if (err instanceof HttpStatusError) return `HTTP ${err.status} from ${err.url}: ${adviceForStatus(err.status)}`;
-  if (err instanceof AllSourcesFailed) return err.message + (err.fatal ? ': check --ca and the sources\' certificates' : ': check the network and that the source server runs');
-  if (err instanceof AltError) return err.message;
-  return `${where}: ${shortCause(err)}`;
-}
