@@ -115,6 +115,21 @@ test('a quick rescan leaves settled old days alone; a full one picks their chang
   }
 });
 
+test('a new folder for an old day stays watched: a tarball landing in it a little later is seen by a quick rescan', async () => {
+  const root = tree();
+  try {
+    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
+    const c = await Catalog.open(root);
+    mkdirSync(join(root, `svn/dybaux/${OLD}/104701`), { recursive: true });
+    await c.scan('hot');
+    put(root, `svn/dybaux/${OLD}/104701/dybaux-1.tar.gz`, 'late');
+    await c.scan('hot');
+    assert.equal(c.get(`svn/dybaux/${OLD}/104701/dybaux-1.tar.gz`)?.state, 'pending');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a removed subfold disappears from the catalog', async () => {
   const root = tree();
   try {

@@ -8,9 +8,10 @@
  * repeat every two seconds, so refreshes are incremental:
  * - the small upper levels (catfold .. month) are stat'ed every time and
  *   re-read when their mtime changed;
- * - day folders are looked at when new or within RECENT_DAYS of today (the
- *   backup job writes into today's folders), their leaves when the leaf's
- *   mtime changed;
+ * - day folders are looked at when new, within RECENT_DAYS of today (the
+ *   backup job writes into today's folders) or changed within the last
+ *   FRESH_DAY_MS (files may land in a new day's folder a while after the
+ *   folder itself appeared), their leaves when the leaf's mtime changed;
  * - leaves holding a pending or invalid entry are re-read every time (a
  *   tarball grows and gets its sidecar without its folder's mtime changing
  *   in between, and a sidecar may be caught half-written);
@@ -74,6 +75,8 @@ export interface CatalogOptions {
 interface DirNode {
   mtimeMs: number;
   seenAt: number;
+  /** When the folder was first seen or its list of children last changed. */
+  changedAt: number;
   children: string[];
 }
 
@@ -97,6 +100,7 @@ const LEAF_DEPTH = 6;
 const DAY_DEPTH = 5;
 const RACY_MS = 2000;
 const RECENT_DAYS = 3;
+const FRESH_DAY_MS = 60_000;
 const SLICE_MS = 8;
 const MAX_SIDECAR_BYTES = 4096;
 const SIDECAR_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -269,7 +273,7 @@ export class Catalog {
         const needStat = !full || depth < DAY_DEPTH || rel.slice(-10) >= recentFrom;
         for (const child of this.refreshDir(rel, depth, full, now, needStat)) {
           const childRel = rel === '' ? child : `${rel}/${child}`;
-          if (depth + 1 === DAY_DEPTH && !full && !this.isHotDay(childRel, recentFrom)) continue;
+          if (depth + 1 === DAY_DEPTH && !full && !this.isHotDay(childRel, recentFrom, now)) continue;
           next.push(childRel);
         }
       });
@@ -290,8 +294,9 @@ export class Catalog {
     return this.last;
   }
 
-  private isHotDay(dayRel: string, recentFrom: string): boolean {
-    return !this.dirs.has(dayRel) || dayRel.slice(-10) >= recentFrom;
+  private isHotDay(dayRel: string, recentFrom: string, now: number): boolean {
+    const node = this.dirs.get(dayRel);
+    return !node || dayRel.slice(-10) >= recentFrom || now - node.changedAt < FRESH_DAY_MS;
   }
 
   private unchanged(node: { mtimeMs: number; seenAt: number } | undefined, mtimeMs: number): boolean {
@@ -324,7 +329,10 @@ export class Catalog {
         const keep = new Set(children);
         for (const old of node.children) if (!keep.has(old)) this.dropSubtree(rel === '' ? old : `${rel}/${old}`);
       }
-      this.dirs.set(rel, { mtimeMs, seenAt: now, children });
+      const same = node !== undefined && node.children.length === children.length && node.children.every((c, i) => c === children[i]);
+      // What the first walk finds is settled, not fresh.
+      const changedAt = same ? node!.changedAt : this.last === null ? -Infinity : now;
+      this.dirs.set(rel, { mtimeMs, seenAt: now, changedAt, children });
       return children;
     } catch (e) {
       if (isGone(e)) {
