@@ -6,17 +6,15 @@
  * memory before and after the measured requests shows whether it grows per
  * request.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
+import { startSource, type RunningServer } from '#test/support/processes.js';
+import { percentile } from './support/stats.js';
 import { makeSyntheticRoot } from './support/syntheticRoot.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE_CLI = resolve(here, '../../packages/source-server/dist/cli.js');
 const SETTLE_MS = 3000;
 
 export interface BenchListingOptions {
@@ -49,43 +47,9 @@ export interface BenchListingResult {
   lastScan: string;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
 async function rssKb(pid: number): Promise<number> {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
-}
-
-function startServer(root: string): { child: ChildProcess; url: Promise<string> } {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ALTBACKUP_')) env[k] = v;
-  env.ALTBACKUP_CONFIG = '/dev/null';
-  const child = spawn(process.execPath, [SOURCE_CLI, 'serve', '--root', root, '--listen', '127.0.0.1:0', '--timezone', 'UTC', '--log-level', 'warn'], {
-    env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const url = new Promise<string>((resolveUrl, reject) => {
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code} before listening: ${err.trim()}`)));
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolveUrl(m[1]!);
-    });
-  });
-  return { child, url };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(kill); done(); });
-    child.kill('SIGTERM');
-  });
 }
 
 export async function benchListing(opts: BenchListingOptions = {}): Promise<BenchListingResult> {
@@ -95,7 +59,7 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
   const log = opts.log ?? (() => undefined);
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'altbackup-bench-listing-')));
   const today = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-  let child: ChildProcess | undefined;
+  let server: RunningServer | undefined;
   let client: Client | undefined;
   try {
     log(`building a synthetic root of ${n} tarballs in ${dir}`);
@@ -105,10 +69,9 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
     log(`root ready in ${(buildMs / 1000).toFixed(1)} s (${root.days.length} days); starting the server`);
 
     const t0 = performance.now();
-    const server = startServer(root.root);
-    child = server.child;
-    const url = await server.url;
-    client = new Client(url, { pipelining: 1, keepAliveTimeout: 60_000 });
+    server = await startSource(['--root', root.root, '--timezone', 'UTC', '--log-level', 'warn']);
+    const pid = server.child.pid!;
+    client = new Client(server.url, { pipelining: 1, keepAliveTimeout: 60_000 });
     const ask = async (day: string) => {
       const r = await client!.request({ path: `/v1/tarballs?day=${day}&format=json`, method: 'GET' });
       const body = await r.body.text();
@@ -129,7 +92,7 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
     // Let the server's background sidecar pass finish, so the memory figures
     // compare requests, not the catalog filling up.
     await sleep(SETTLE_MS);
-    const rssBeforeKb = await rssKb(child.pid!);
+    const rssBeforeKb = await rssKb(pid);
     const times: number[] = [];
     for (let i = 0; i < requests; i++) {
       const day = nextDay();
@@ -138,16 +101,15 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
       times.push(performance.now() - t);
       if (i === 0 && !body.includes('"tarballs":[{')) throw new Error(`listing of ${day} is empty: ${body.slice(0, 200)}`);
     }
-    const rssAfterKb = await rssKb(child.pid!);
+    const rssAfterKb = await rssKb(pid);
     const metrics = await (await client.request({ path: '/metrics', method: 'GET' })).body.text();
     const lastScan = /^altbackup_source_catalog_scan_seconds\{kind="(\w+)"\} (\S+)$/m.exec(metrics);
-    times.sort((a, b) => a - b);
     return {
       tarballs: n,
       startMs,
-      p50Ms: quantile(times, 0.5),
-      p99Ms: quantile(times, 0.99),
-      maxMs: times.at(-1)!,
+      p50Ms: percentile(times, 50),
+      p99Ms: percentile(times, 99),
+      maxMs: Math.max(...times),
       requests,
       rssBeforeKb,
       rssAfterKb,
@@ -156,7 +118,7 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
     };
   } finally {
     await client?.close();
-    if (child) await stop(child);
+    await server?.stop();
     if (!opts.dir) await rm(dir, { recursive: true, force: true });
   }
 }

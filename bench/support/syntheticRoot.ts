@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addDays, formatDna } from '@altbackup/shared';
+import { daysEndingAt, formatDna } from '@altbackup/shared';
 
 export const SUBFOLDS: readonly [string, string, string][] = [
   ['svn', 'dybsvn', 'dybsvn-'],
@@ -41,7 +41,7 @@ function nameFor(prefix: string, i: number): string {
  */
 export function makeSyntheticRoot(root: string, tarballs: number, end: string): SyntheticRoot {
   const nDays = Math.ceil(tarballs / SUBFOLDS.length);
-  const days = Array.from({ length: nDays }, (_, i) => addDays(end, i - nDays + 1));
+  const days = daysEndingAt(end, nDays);
   const marker = join(root, '.synthetic.json');
   const shape = JSON.stringify({ tarballs, end });
   if (existsSync(marker) && readFileSync(marker, 'utf8') === shape) return { root, tarballs, days };

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { formatDna } from '@altbackup/shared';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
 import { randomBytesFrom, seedFrom } from './sampleTree.js';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
@@ -41,7 +42,7 @@ export function writeSourceTarball(root: string, path: string, size: number, see
   writeFileSync(abs + '.tmp', data);
   renameSync(abs + '.tmp', abs);
   const md5 = md5Of(data);
-  writeFileSync(abs + '.dna.tmp', `{'dig': '${md5}', 'size': ${size}}\n`);
+  writeFileSync(abs + '.dna.tmp', formatDna({ dig: md5, size }));
   renameSync(abs + '.dna.tmp', abs + '.dna');
   return { path, size, md5 };
 }

@@ -27,6 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
+import { formatDna } from '@altbackup/shared';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -563,7 +564,7 @@ function dirs(names: readonly string[], mtime: Date): Member[] {
 export function dnaText(md5: string, size: number, form: DnaForm = 'canonical'): string {
   switch (form) {
     case 'canonical':
-      return `{'dig': '${md5}', 'size': ${size}}\n`;
+      return formatDna({ dig: md5, size });
     case 'L':
       return `{'dig': '${md5}', 'size': ${size}L}\n`;
     case 'dq':
