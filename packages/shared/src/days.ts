@@ -95,7 +95,7 @@ export function daysEndingAt(end: Day, n: number): Day[] {
 
 /**
  * The days a command works on: `--since N` (the last N days, today included)
- * wins over `--day`; neither means today.
+ * or `--day D` (giving both is a usage error); neither means today.
  */
 export function selectDays(opts: { day?: string; since?: string | number }, ctx: DayContext): Day[] {
   if (opts.since !== undefined && opts.since !== '') {

@@ -256,11 +256,6 @@ export class Catalog {
     await this.loading;
   }
 
-  /** Resolves once every sidecar known so far has been read. */
-  async settled(): Promise<void> {
-    while (this.loading) await this.loading;
-  }
-
   private async runScan(kind: 'full' | 'hot'): Promise<ScanSummary> {
     const started = performance.now();
     const full = kind === 'full' || this.dirs.size === 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatDna, loadConfig, type Config } from '@altbackup/shared';
@@ -114,10 +114,14 @@ describe('gatherStatusFacts', () => {
     } finally {
       ledger.close();
     }
+    // This test process holds the pull lock, as a running pull would.
+    const lock = join(root, '.altbackup', 'pull.lock');
+    await writeFile(lock, JSON.stringify({ pid: process.pid, startedAt: new Date(NOW - 60_000).toISOString(), host: hostname(), nonce: 'test' }));
     const f = await gatherStatusFacts(configFor(), { days: [DAY], now: NOW, listTimeoutMs: 1000 });
+    await rm(lock);
     assert.deepEqual(f.lastRun, { id: 1, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 35, error: null });
     assert.deepEqual(f.mismatches.map((m) => m.path), [SVN]);
-    // The running row carries this test process's pid, which is alive.
+    // The running row carries the pid of the lock's live holder.
     assert.deepEqual(f.running, { id: 2, pid: process.pid, startedAt: NOW - 60_000 });
   });
 

@@ -14,7 +14,7 @@ import type {
   InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, TarballFact,
 } from './healthCheck.js';
 import { Ledger } from './ledger.js';
-import { isProcessAlive } from './lock.js';
+import { readLockHolder } from './lockHolder.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
 import { tarballStates } from './targetList.js';
 
@@ -76,7 +76,10 @@ function readLedger(file: string, root: string): LedgerFacts {
     const runningRows = ledger.db
       .prepare("SELECT id, pid, started_at FROM runs WHERE command = 'pull' AND result = 'running' ORDER BY id DESC")
       .all() as { id: number; pid: number; started_at: number }[];
-    const live = runningRows.find((r) => isProcessAlive(r.pid));
+    // The pull lock decides whether a pull runs (as for check_target); the
+    // ledger row only names it. A row left 'running' by a killed pull is not.
+    const holder = readLockHolder(root);
+    const live = runningRows.find((r) => holder !== null && r.pid === holder.pid);
     const failed = ledger.db
       .prepare(`SELECT v.path, v.expected_md5, v.actual_md5, v.expected_size, v.actual_size, v.at FROM verifications v
                 JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id

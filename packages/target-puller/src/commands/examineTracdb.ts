@@ -1,4 +1,4 @@
-import { AltError, machineTimezone, operatorLine, selectDays, type CommandContext } from '@altbackup/shared';
+import { AltError, operatorLine, selectDays, type CommandContext } from '@altbackup/shared';
 import { listExtracted } from '../extractedRetention.js';
 import { extractBaseOf, requireTargetRoot, wantedTracs } from '../targetDirs.js';
 import { formatSlaveTable, queryTracdb, reportRows, staleBefore, utcDateTime, windowStart, type Window } from '../tracdbExamine.js';
@@ -7,7 +7,7 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   const root = requireTargetRoot(ctx.config);
   const base = extractBaseOf(ctx.config);
   const dayArgs = { day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined };
-  const days = selectDays(dayArgs, { timezone: ctx.config.timezone || machineTimezone() });
+  const days = selectDays(dayArgs, { timezone: ctx.config.timezone });
   const tracs = await wantedTracs([root, base], ctx.config.wanted);
   if (tracs.length === 0) {
     throw new AltError('no-trac', `no wanted Trac under ${root}/tracs or ${base}/tracs (wanted ${JSON.stringify(ctx.config.wanted.join(' '))}): pull and extract_tracdb first, or fix --wanted`);
