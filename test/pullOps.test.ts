@@ -95,6 +95,54 @@ describe('pull: one run per target', () => {
   });
 });
 
+describe('pull: the hash state saved while downloading', () => {
+  /** Kills a pull (checkpoints every 1 MiB) once its .part passes `fraction`; returns the .part's size. */
+  async function killAt(r: Awaited<ReturnType<typeof rig>>, size: number, fraction: number): Promise<number> {
+    const part = join(r.dst, A + '.part');
+    const meta = part + '.meta';
+    await r.settle();
+    const child = spawnPull(pullArgs(r, ['--bwlimit', '4M', '--checkpoint', '1M']));
+    // Past the fraction, and a checkpoint on disk: the resume has something to start from.
+    await waitFor(() => existsSync(part) && statSync(part).size >= fraction * size && existsSync(meta) && readFileSync(meta, 'utf8').includes('"hashed":{'), 30_000, `.part at ${fraction * 100}% with a checkpoint`);
+    child.kill('SIGKILL');
+    await exited(child);
+    return statSync(part).size;
+  }
+
+  it('kill -9 at 60%: the next run reads back only what came after the last checkpoint, fetches nothing twice, and verifies', async () => {
+    const size = 16 * MiB;
+    const r = await rig();
+    const f = writeSourceTarball(r.src, A, size);
+    const held = await killAt(r, size, 0.6);
+    const hashed = JSON.parse(readFileSync(join(r.dst, A + '.part.meta'), 'utf8')).hashed as { offset: number; state: string };
+    assert.ok(hashed.offset > 0 && hashed.offset <= held && hashed.offset % 64 === 0, JSON.stringify(hashed));
+    const res = await pull(r, ['--log-level', 'info']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(assertMirror(r.src, r.dst, [f]), []);
+    const readBack = Number(/resuming at \d+ of \d+ bytes \((\d+) read back to hash\)/.exec(res.stderr)?.[1]);
+    assert.equal(readBack, held - hashed.offset, res.stderr);
+    assert.ok(readBack < held, `read back ${readBack} of ${held}`);
+    assert.equal(bodyRequests(r.proxy, A).at(-1)!.range, `bytes=${held}-`);
+  });
+
+  it('a saved state that does not match the bytes (tampered) cannot pass verification: the digest catches it, the file is fetched again and verifies', async () => {
+    const size = 8 * MiB;
+    const r = await rig();
+    const f = writeSourceTarball(r.src, A, size);
+    await killAt(r, size, 0.5);
+    const metaFile = join(r.dst, A + '.part.meta');
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    meta.hashed.state = meta.hashed.state.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    writeFileSync(metaFile, JSON.stringify(meta));
+    const res = await pull(r);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /digest mismatch/);
+    const q = filesUnder(join(r.dst, '.altbackup/quarantine'));
+    assert.equal(q.length, 1, 'the bad download is kept aside');
+    assert.deepEqual(assertMirror(r.src, r.dst, [f], [`.altbackup/quarantine/${q[0]}`]), []);
+  });
+});
+
 describe('pull: target state', () => {
   it("the old tool's truncated final file without sidecar is resumed, not re-sent", async () => {
     const size = 1_531_229;

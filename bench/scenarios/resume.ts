@@ -3,13 +3,13 @@
  * again: how many bytes it fetches a second time and how long finishing
  * takes, against a full pull in the same round.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { partPathOf } from '@altbackup/shared';
-import { TARGET_CLI, startAltSource, target, unavailableFrom, Unavailable } from '../support/altbackup.js';
+import { TARGET_BIN, startAltSource, target, unavailableFrom, Unavailable } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import type { BenchTarball } from '../support/data.js';
 import { settleDisk, start } from '../support/exec.js';
@@ -43,6 +43,16 @@ export async function cutAt(child: ChildProcess, part: string, bytes: number, ti
 interface TransferRow {
   bytes_fetched: number;
   resumed_from: number;
+}
+
+/** Where the hash state saved in the `.part.meta` stands (bytes), null when none was saved. */
+export async function savedHashOffset(part: string): Promise<number | null> {
+  try {
+    const meta = JSON.parse(await readFile(part + '.meta', 'utf8')) as { hashed?: { offset?: unknown } | null };
+    return typeof meta.hashed?.offset === 'number' ? meta.hashed.offset : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The newest transfer of `rel` in the target's ledger (the resumed one). */
@@ -89,16 +99,19 @@ async function fullPull(args: string[], targetRoot: string, t: BenchTarball): Pr
   return full.ms;
 }
 
-async function oneRound(ctx: BenchContext, url: string, dir: string, t: BenchTarball, fullMs: number | undefined): Promise<{ full: number; resume: number; again: number; source: string }> {
+async function oneRound(ctx: BenchContext, url: string, dir: string, t: BenchTarball, fullMs: number | undefined): Promise<{ full: number; resume: number; again: number; readBack: number; source: string }> {
   const targetRoot = join(dir, 'target');
   const args = pullArgs(url, targetRoot, t);
   const full = fullMs ?? await fullPull(args, targetRoot, t);
   await rm(targetRoot, { recursive: true, force: true });
 
-  const child = start(process.execPath, [TARGET_CLI, ...args], { stdio: 'ignore' });
+  const child = start(TARGET_BIN, args, { stdio: 'ignore' });
   const stopChild = ctx.cleanup.add('cut puller', () => { child.kill('SIGKILL'); });
-  const partLeft = await cutAt(child, join(targetRoot, partPathOf(t.rel)), Math.ceil(t.size * CUT_AT), 300_000);
+  const partAbs = join(targetRoot, partPathOf(t.rel));
+  const partLeft = await cutAt(child, partAbs, Math.ceil(t.size * CUT_AT), 300_000);
   await stopChild();
+  // What the resume reads back to hash: the bytes after the saved hash state.
+  const readBack = partLeft - ((await savedHashOffset(partAbs)) ?? 0);
 
   const before = await bytesSent(url);
   await settleDisk();
@@ -120,7 +133,7 @@ async function oneRound(ctx: BenchContext, url: string, dir: string, t: BenchTar
     throw new Unavailable('failed', 'neither the ledger nor /metrics tells the bytes fetched by the resumed pull');
   }
   await rm(targetRoot, { recursive: true, force: true });
-  return { full, resume: resumed.ms, again, source };
+  return { full, resume: resumed.ms, again, readBack, source };
 }
 
 export const resumeScenario: Scenario = {
@@ -134,6 +147,7 @@ export const resumeScenario: Scenario = {
     const full: number[] = [];
     const resume: number[] = [];
     const again: number[] = [];
+    const readBack: number[] = [];
     let source = '';
     // Measure 1's pulls of the same tarball are the baseline when it ran (saves a full pull a round).
     const baseline = ctx.fullPullMs.length >= ctx.runs ? ctx.fullPullMs.slice(0, ctx.runs) : null;
@@ -147,6 +161,7 @@ export const resumeScenario: Scenario = {
           full.push(r.full);
           resume.push(r.resume);
           again.push(r.again);
+          readBack.push(r.readBack);
           source = r.source;
         }
       }
@@ -157,7 +172,7 @@ export const resumeScenario: Scenario = {
       absoluteRow({ id: 2, measure: `resume ${size} after SIGKILL at 60%: bytes fetched again`, alt: state.why ?? again, comparison: `full: ${size}`, format: formatBytes, target: '<= 1 MiB', ok: (v) => v <= 1024 * 1024, ...(source ? { note: `from the ${source}; max over runs ${formatBytes(Math.max(...again))}` } : {}) }),
       compareRow({
         id: 2, measure: `resume ${size} after cut: time to finish vs full pull`, alt: state.why ?? resume, comp: full, compName: 'full pull', format: formatSeconds, target: '<= 0.50', ok: (r) => r <= 0.5,
-        note: baseline ? 'full pulls are those of measure 1, run i paired with run i' : 'full pull measured in the same round',
+        note: `${baseline ? 'full pulls are those of measure 1, run i paired with run i' : 'full pull measured in the same round'}; read back from the .part to hash (after the saved hash state): ${readBack.map(formatBytes).join(', ') || '-'}`,
       }),
     ];
   },

@@ -4,7 +4,7 @@
  * makes its scenario say "not available" instead of failing the bench.
  */
 import { readFile } from 'node:fs/promises';
-import { TARGET_CLI, startSource, type RunningServer } from '#test/support/processes.js';
+import { TARGET_BIN, startSource, type RunningServer } from '#test/support/processes.js';
 import { lastLines, run, runWithRss, type ExecOptions, type Ran, type TimedRss } from './exec.js';
 
 /** Why an altbackup figure is missing: the tool is not there yet, or it failed. */
@@ -28,12 +28,13 @@ export function crashLine(stderr: string): string | null {
   return stderr.split('\n').find((l) => /^\w*Error\b|^\s*(code|errno):/.test(l.trim()))?.trim() ?? null;
 }
 
+/** altbackup runs as operators run it: through its installed command, with its node flags. */
 export function target(args: readonly string[], opts?: ExecOptions): Promise<Ran> {
-  return run(process.execPath, [TARGET_CLI, ...args], opts);
+  return run(TARGET_BIN, args, opts);
 }
 
 export function targetWithRss(args: readonly string[], reportFile: string, opts?: ExecOptions): Promise<TimedRss> {
-  return runWithRss(process.execPath, [TARGET_CLI, ...args], reportFile, opts);
+  return runWithRss(TARGET_BIN, args, reportFile, opts);
 }
 
 /** `altbackup <cmd> ...` that must exit 0, or the scenario reports why not. */
@@ -76,4 +77,4 @@ export async function vmHwm(pid: number | undefined): Promise<number | null> {
   }
 }
 
-export { TARGET_CLI };
+export { TARGET_BIN };

@@ -11,6 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, '../../..');
 export const SOURCE_CLI = resolve(REPO, 'packages/source-server/dist/cli.js');
 export const TARGET_CLI = resolve(REPO, 'packages/target-puller/dist/cli.js');
+/** The `altbackup` command as installed (a wrapper that starts node with the flags it needs). */
+export const TARGET_BIN = resolve(REPO, 'packages/target-puller/bin/altbackup');
 
 export interface CliResult {
   code: number | null;

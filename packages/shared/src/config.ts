@@ -77,6 +77,7 @@ function coerce(def: KeyDef, raw: unknown, where: string): unknown {
     case 'size': {
       const n = typeof raw === 'number' ? raw : fromText ? parseSize(raw as string) : null;
       if (n === null || !Number.isFinite(n) || n < 0) throw bad(`must be a size such as 20M or a number of bytes, got ${JSON.stringify(raw)}`);
+      if (def.min !== undefined && n < def.min) throw bad(`must be at least ${def.min} bytes`);
       return Math.round(n);
     }
     case 'list':

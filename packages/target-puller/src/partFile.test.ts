@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PartFile } from './partFile.js';
+import type { Md5Checkpoint } from './resumableMd5.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
@@ -27,7 +29,7 @@ describe('PartFile', () => {
   it('hashes exactly the bytes written, across many blocks', async () => {
     const file = join(dir, 'fresh.part');
     const data = bytes(5 * 1024 * 1024 + 123, 1);
-    const pf = await PartFile.open(file, true);
+    const pf = await PartFile.open(file, { fresh: true });
     await appendAll(pf, data);
     assert.equal(await pf.digest(), md5(data));
     await pf.close();
@@ -57,5 +59,78 @@ describe('PartFile', () => {
     assert.equal(await pf.digest(), md5(fresh));
     await pf.close();
     assert.deepEqual(await readFile(file), fresh);
+  });
+
+  it('saves checkpoints as it goes; a reopen from the last one reads back only the bytes after it', async () => {
+    const file = join(dir, 'checkpoints.part');
+    const data = bytes(9 * 1024 * 1024 + 77, 5);
+    const cut = 7 * 1024 * 1024 + 3;
+    const saved: (Md5Checkpoint | null)[] = [];
+    const onCheckpoint = async (cp: Md5Checkpoint | null) => { saved.push(cp); };
+    const pf = await PartFile.open(file, { fresh: true, onCheckpoint, checkpointEvery: 1024 * 1024 });
+    // Appends never wait for a checkpoint (one runs at a time): sync between steps makes each step's land.
+    for (let at = 0; at < cut; at += 1536 * 1024) {
+      await appendAll(pf, data.subarray(at, Math.min(cut, at + 1536 * 1024)));
+      await pf.sync();
+    }
+    await pf.close();
+    assert.equal(saved[0], null, 'a fresh file withdraws any older checkpoint first');
+    const cps = saved.filter((c): c is Md5Checkpoint => c !== null);
+    assert.ok(cps.length >= 3, `${cps.length} checkpoints`);
+    for (let i = 1; i < cps.length; i++) assert.ok(cps[i]!.offset > cps[i - 1]!.offset);
+    const last = cps.at(-1)!;
+    assert.equal(last.offset % 64, 0);
+    assert.ok(last.offset <= cut && last.offset > 0);
+
+    const again = await PartFile.open(file, { checkpoint: last });
+    assert.equal(again.length, cut);
+    assert.equal(again.rehashed, cut - last.offset);
+    assert.deepEqual(again.checkpoint, last);
+    await appendAll(again, data.subarray(cut));
+    assert.equal(await again.digest(), md5(data));
+    await again.close();
+    assert.deepEqual(await readFile(file), data);
+  });
+
+  it('a checkpoint beyond the end of the file is ignored: every byte is read back', async () => {
+    const file = join(dir, 'short.part');
+    const data = bytes(2 * 1024 * 1024, 6);
+    await writeFile(file, data.subarray(0, 1000));
+    const pf = await PartFile.open(file, { checkpoint: { offset: 4096, state: 'ab'.repeat(16) } });
+    assert.equal(pf.rehashed, 1000);
+    assert.equal(pf.checkpoint, null);
+    await appendAll(pf, data.subarray(1000));
+    assert.equal(await pf.digest(), md5(data));
+    await pf.close();
+  });
+
+  it('the checkpoint is what the digest trusts for its bytes: a false one gives a wrong digest, never a right one', async () => {
+    const file = join(dir, 'false.part');
+    const data = bytes(1024 * 1024, 7);
+    await writeFile(file, data);
+    const pf = await PartFile.open(file, { checkpoint: { offset: 512 * 1024, state: '00'.repeat(16) } });
+    assert.equal(pf.rehashed, 512 * 1024);
+    assert.notEqual(await pf.digest(), md5(data));
+    await pf.close();
+  });
+
+  it('truncate withdraws the checkpoint before the bytes go', async () => {
+    const file = join(dir, 'withdraw.part');
+    const events: string[] = [];
+    const pf = await PartFile.open(file, {
+      fresh: true, checkpointEvery: 1024 * 1024,
+      onCheckpoint: async (cp) => { events.push(cp ? 'save' : `withdraw at ${existsSync(file) ? statSync(file).size : 'none'}`); },
+    });
+    await appendAll(pf, bytes(4 * 1024 * 1024, 8));
+    await pf.sync();
+    const held = statSync(file).size;
+    await pf.truncate();
+    assert.ok(events.includes('save'));
+    assert.equal(events.at(-1), `withdraw at ${held}`, 'withdrawn while the file still held its bytes');
+    assert.equal(pf.checkpoint, null);
+    const fresh = bytes(100_000, 9);
+    await appendAll(pf, fresh);
+    assert.equal(await pf.digest(), md5(fresh));
+    await pf.close();
   });
 });

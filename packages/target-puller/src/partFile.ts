@@ -1,25 +1,50 @@
 /**
  * The `.part` file of one download and the MD5 of exactly the bytes in it.
- * Bytes are hashed as they arrive, so verification costs no second read (for
- * a resumed file the existing bytes are hashed once, when opened). Bytes are
- * gathered into large blocks; each block is written, then moved (not copied)
- * to a hashing worker thread (see hashWorker.ts); disk and hash run behind
- * the network up to a bound, so the socket keeps flowing while they work.
- * `flush` waits for the disk. If a write fails, file and hash may disagree,
- * so the transfer fails and the next open hashes what is really on disk.
+ * Bytes are hashed as they arrive, so verification costs no second read.
+ * The socket's chunks are gathered into blocks of about 1 MiB; each block is
+ * written with one writev, then hashed on the thread pool (resumableMd5.ts),
+ * both without a copy; disk and hash run behind the network up to a bound,
+ * so the socket keeps flowing while they work. `flush` waits for the disk.
+ *
+ * Every `checkpointEvery` bytes the hash state is saved through `onCheckpoint`
+ * once the bytes it covers are on the disk itself (fdatasync), so a resumed
+ * `.part` hashes again only what came after the last checkpoint. A
+ * checkpoint never outlives its bytes: emptying the file withdraws it first.
+ * If a write fails, file and hash may disagree, so the transfer fails and
+ * the next open hashes what is really on disk.
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { HashWorker } from './hashWorker.js';
+import { ResumableMd5, type Md5Checkpoint } from './resumableMd5.js';
+import { received } from './youngGc.js';
 
 const BLOCK = 1 << 20;
+/** Chunks per writev, well under the kernel's IOV_MAX, for sockets that hand over tiny chunks. */
+const MAX_CHUNKS = 256;
 /** Bytes queued for the disk or the hash before `append` waits. */
-const MAX_QUEUED = 8 * BLOCK;
+const MAX_QUEUED = 4 * BLOCK;
+/** Read size when hashing what a resumed `.part` already holds. */
+const READ = 4 * BLOCK;
+
+export interface PartFileOptions {
+  /** Empty the file first: a download from zero need not hash old bytes. */
+  fresh?: boolean;
+  /** A saved state for the file's first bytes (from `onCheckpoint`); ignored unless it fits the file. */
+  checkpoint?: Md5Checkpoint | null;
+  /** Saves a checkpoint; null withdraws the last one (the file is being emptied). */
+  onCheckpoint?: (cp: Md5Checkpoint | null) => Promise<void>;
+  /** Bytes between checkpoints: the most a resume reads back to hash (default 32 MiB). */
+  checkpointEvery?: number;
+}
 
 export class PartFile {
   readonly path: string;
-  private fh: FileHandle;
-  private hash: HashWorker;
+  /** Bytes read back from the disk and hashed when the file was opened. */
+  readonly rehashed: number;
+  private readonly fh: FileHandle;
+  private md5: ResumableMd5;
+  private readonly onCheckpoint: PartFileOptions['onCheckpoint'];
+  private readonly checkpointEvery: number;
   /** Bytes accepted: written, or queued for the disk and the hash. */
   private accepted: number;
   private pending: Buffer[] = [];
@@ -27,29 +52,69 @@ export class PartFile {
   /** Writes run one after another, in file order. */
   private writes: Promise<void> = Promise.resolve();
   private queued = 0;
+  private lastCheckpoint: number;
+  private saved: Md5Checkpoint | null;
+  private checkpointing: Promise<void> | null = null;
+  /** Bumped when the file is emptied: a checkpoint under way for the old bytes is dropped. */
+  private generation = 0;
+  /**
+   * Reading back and hashing what a resumed file held past its checkpoint,
+   * while the download already goes on: new blocks wait in `held` (written,
+   * not yet hashed) until it is done.
+   */
+  private readBack: Promise<void> = Promise.resolve();
+  private held: Buffer[][] | null = null;
+  private heldBytes = 0;
 
-  private constructor(path: string, fh: FileHandle, hash: HashWorker, size: number) {
+  private constructor(path: string, fh: FileHandle, md5: ResumableMd5, size: number, cp: Md5Checkpoint | null, opts: PartFileOptions) {
     this.path = path;
     this.fh = fh;
-    this.hash = hash;
+    this.md5 = md5;
     this.accepted = size;
+    this.rehashed = size - (cp?.offset ?? 0);
+    this.saved = cp;
+    this.lastCheckpoint = cp?.offset ?? 0;
+    this.onCheckpoint = opts.onCheckpoint;
+    this.checkpointEvery = opts.checkpointEvery ?? 32 * BLOCK;
   }
 
   /**
-   * Opens (or creates) the `.part` and hashes the bytes it already holds;
-   * `fresh` empties it first (a download from zero need not hash old bytes).
+   * Opens (or creates) the `.part`. The bytes it holds past the checkpoint
+   * are read back and hashed in the background; appends may start at once.
    */
-  static async open(path: string, fresh = false): Promise<PartFile> {
-    const fh = await open(path, constants.O_RDWR | constants.O_CREAT | (fresh ? constants.O_TRUNC : 0), 0o644);
-    const hash = new HashWorker();
+  static async open(path: string, opts: PartFileOptions = {}): Promise<PartFile> {
+    if (opts.fresh) await opts.onCheckpoint?.(null);
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT | (opts.fresh ? constants.O_TRUNC : 0), 0o644);
+    let size: number;
     try {
-      const size = fresh ? 0 : await hash.hashFile(path);
-      return new PartFile(path, fh, hash, size);
+      size = (await fh.stat()).size;
     } catch (e) {
       await fh.close();
-      await hash.close();
       throw e;
     }
+    const cp = opts.checkpoint && opts.checkpoint.offset <= size ? opts.checkpoint : null;
+    const pf = new PartFile(path, fh, new ResumableMd5(cp ?? undefined), size, cp, opts);
+    if (pf.rehashed > 0) pf.startReadBack(cp?.offset ?? 0, size);
+    return pf;
+  }
+
+  private startReadBack(from: number, to: number): void {
+    const { md5 } = this;
+    const held: Buffer[][] = (this.held = []);
+    this.readBack = hashRange(this.fh, md5, from, to).then(() => {
+      for (const chunks of held) md5.update(chunks);
+      if (this.held === held) {
+        this.held = null;
+        this.heldBytes = 0;
+      }
+    });
+    // A failure surfaces at the next append, flush or digest.
+    this.readBack.catch(() => undefined);
+  }
+
+  /** The last checkpoint saved (or taken over at open) for the bytes in the file. */
+  get checkpoint(): Md5Checkpoint | null {
+    return this.saved;
   }
 
   /** Bytes held, including those still on their way to the disk. */
@@ -58,32 +123,57 @@ export class PartFile {
   }
 
   async append(chunk: Buffer): Promise<void> {
+    received(chunk.length);
     this.accepted += chunk.length;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= BLOCK) this.queueBlock();
+    if (this.pendingBytes >= BLOCK || this.pending.length >= MAX_CHUNKS) this.queueBlock();
     if (this.queued > MAX_QUEUED) await this.writes;
-    if (this.hash.pending > MAX_QUEUED) await this.hash.waitBelow(MAX_QUEUED / 2);
+    if (this.heldBytes > MAX_QUEUED) await this.readBack;
+    if (this.md5.pending > MAX_QUEUED) await this.md5.waitBelow(MAX_QUEUED / 2);
   }
 
   private queueBlock(): void {
     if (this.pendingBytes === 0) return;
-    // A fresh block with a buffer of its own: once written it is handed to
-    // the hash worker without a copy.
-    const block = Buffer.concat(this.pending, this.pendingBytes);
-    const position = this.accepted - this.pendingBytes;
+    const chunks = this.pending;
+    const bytes = this.pendingBytes;
+    const position = this.accepted - bytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.queued += block.length;
+    this.queued += bytes;
+    if (this.held) {
+      this.held.push(chunks);
+      this.heldBytes += bytes;
+    } else {
+      this.md5.update(chunks);
+    }
     this.writes = this.writes.then(async () => {
-      let off = 0;
-      while (off < block.length) {
-        const { bytesWritten } = await this.fh.write(block, off, block.length - off, position + off);
-        off += bytesWritten;
-      }
-      this.queued -= block.length;
-      this.hash.update(block);
+      await writeAll(this.fh, chunks, position);
+      this.queued -= bytes;
     });
+    if (this.onCheckpoint && !this.checkpointing && this.accepted - this.lastCheckpoint >= this.checkpointEvery) {
+      this.checkpointing = this.saveCheckpoint().finally(() => (this.checkpointing = null));
+    }
+  }
+
+  /**
+   * Saves the state once the hash has caught up, after an fdatasync of the
+   * bytes it covers. A checkpoint that fails is only a slower resume.
+   */
+  private async saveCheckpoint(): Promise<void> {
+    const generation = this.generation;
+    try {
+      const cp = this.md5.save();
+      // Every byte hashed by then was queued for the disk before: once those writes are done, sync.
+      await this.writes;
+      await this.fh.datasync();
+      if (generation !== this.generation) return;
+      await this.onCheckpoint!(cp);
+      this.saved = cp;
+      this.lastCheckpoint = cp.offset;
+    } catch {
+      // The next checkpoint tries again; the file and hash are unaffected.
+    }
   }
 
   /** Waits until every accepted byte is in the file. */
@@ -97,20 +187,32 @@ export class PartFile {
     this.pending = [];
     this.pendingBytes = 0;
     await this.writes;
+    await this.readBack.catch(() => undefined);
+    this.readBack = Promise.resolve();
+    this.held = null;
+    this.heldBytes = 0;
+    this.generation++;
+    await this.checkpointing;
+    this.saved = null;
+    await this.onCheckpoint?.(null);
     await this.fh.truncate(0);
-    this.hash.reset();
+    this.md5.close();
+    this.md5 = new ResumableMd5();
     this.accepted = 0;
+    this.lastCheckpoint = 0;
   }
 
   /** Flushes, then returns the MD5 of the whole file without ending the hash. */
   async digest(): Promise<string> {
     await this.flush();
-    return this.hash.digest();
+    await this.readBack;
+    return this.md5.digest();
   }
 
   /** Flushes to the disk itself (fsync): done before the rename to the final name. */
   async sync(): Promise<void> {
     await this.flush();
+    await this.checkpointing;
     await this.fh.sync();
   }
 
@@ -118,8 +220,37 @@ export class PartFile {
     try {
       await this.flush();
     } finally {
+      await this.readBack.catch(() => undefined);
+      await this.checkpointing;
+      this.md5.close();
       await this.fh.close();
-      await this.hash.close();
     }
+  }
+}
+
+async function writeAll(fh: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let rest = chunks;
+  let at = position;
+  for (;;) {
+    const total = rest.reduce((n, c) => n + c.length, 0);
+    const { bytesWritten } = await fh.writev(rest, at);
+    if (bytesWritten >= total) return;
+    // A short write (a full disk is reported by the next call): continue after what went.
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (skip >= rest[0]!.length) skip -= rest.shift()!.length;
+    rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+  }
+}
+
+/** Hashes bytes [from, to) of the file, reads and hashing overlapped. */
+async function hashRange(fh: FileHandle, md5: ResumableMd5, from: number, to: number): Promise<void> {
+  for (let at = from; at < to;) {
+    const buf = Buffer.allocUnsafe(Math.min(READ, to - at));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+    if (bytesRead === 0) throw new Error(`${to - at} bytes short reading back the .part`);
+    md5.update([buf.subarray(0, bytesRead)]);
+    at += bytesRead;
+    await md5.waitBelow(2 * READ);
   }
 }

@@ -9,7 +9,7 @@ const entry: SourceEntry = {
   name: 'dybsvn.tar.gz', size: 1_531_229_474, mtime: '2024-03-05T10:50:00Z', dna: { dig: DIG, size: 1_531_229_474 }, etag: '"e1"',
 };
 const state = (s: Partial<TargetState>): TargetState => ({ finalSize: null, sidecar: null, partSize: null, partMeta: null, ...s });
-const meta = (m: Partial<PartMeta> = {}): PartMeta => ({ etag: '"e1"', size: entry.size, dig: DIG, source: 'http://s', startedAt: 'x', ...m });
+const meta = (m: Partial<PartMeta> = {}): PartMeta => ({ etag: '"e1"', size: entry.size, dig: DIG, source: 'http://s', startedAt: 'x', hashed: null, ...m });
 
 describe('planTarball', () => {
   it('fetches what the target lacks', () => {

@@ -4,6 +4,7 @@
  * history. Pure, so every branch is unit-tested without disk or network.
  */
 import { compareByPath, dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
+import type { Md5Checkpoint } from './resumableMd5.js';
 
 /** A complete entry of the source listing: its sidecar is known. */
 export type SourceEntry = ListedTarball & { dna: Dna };
@@ -18,6 +19,8 @@ export interface PartMeta {
   dig: string;
   source: string;
   startedAt: string;
+  /** The MD5 state of the `.part`'s first bytes, saved once they were on the disk. */
+  hashed: Md5Checkpoint | null;
 }
 
 /** The target's files for one tarball path. */
@@ -50,6 +53,8 @@ export interface PlanItem {
   offset: number;
   /** ETag to send as If-Range when resuming: the one recorded at start, else the listing's. */
   ifRange: string | null;
+  /** For a `.part` resumed: the hash state saved for its first bytes, so they need not be read back. */
+  checkpoint: Md5Checkpoint | null;
   /**
    * The target holds a different verified-looking tarball under this name:
    * it is replaced only after the new download verifies, with a warning.
@@ -68,7 +73,7 @@ export interface Plan {
 const NO_STATE: TargetState = { finalSize: null, sidecar: null, partSize: null, partMeta: null };
 
 function item(entry: SourceEntry, action: Action, reason: string, extra: Partial<PlanItem> = {}): PlanItem {
-  return { entry, action, resumeFrom: null, offset: 0, ifRange: null, conflict: null, reason, ...extra };
+  return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, conflict: null, reason, ...extra };
 }
 
 function describeDna(d: Dna | 'invalid'): string {
@@ -92,6 +97,7 @@ function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: n
     resumeFrom: from,
     offset: length,
     ifRange: meta?.etag ?? entry.etag,
+    checkpoint: from === 'part' && meta?.hashed && meta.hashed.offset <= length ? meta.hashed : null,
     conflict,
   });
 }

@@ -196,7 +196,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
       }
       progress.start(item.entry.path, item.entry.size, item.offset);
       const o = await transferTarball(item, {
-        root, client, log: fileLog, throttle, signal: stop.signal, retry,
+        root, client, log: fileLog, throttle, signal: stop.signal, retry, checkpointEvery: config.target.checkpoint,
         onProgress: (p, held, total) => progress.update(p, held, total),
         onVerified: (v) => ledger?.recordVerification(runId, {
           path: v.path, expectedMd5: v.expected.dig, expectedSize: v.expected.size, actualMd5: v.actual.dig, actualSize: v.actual.size, ok: v.ok,

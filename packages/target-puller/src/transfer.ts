@@ -13,6 +13,7 @@ import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logg
 import type { Throttle } from './bandwidth.js';
 import { metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
 import { PartFile } from './partFile.js';
+import type { Md5Checkpoint } from './resumableMd5.js';
 import { describeFailure, isRetryable } from './sourceFailure.js';
 import type { PartMeta, PlanItem } from './plan.js';
 import { decide, rangeHeaders } from './resume.js';
@@ -27,6 +28,8 @@ export interface TransferContext {
   /** Aborted by the run deadline or a signal: the `.part` stays for the next run. */
   signal: AbortSignal;
   retry: RetryPolicy;
+  /** Bytes between saved hash states (`target.checkpoint`). */
+  checkpointEvery: number;
   onProgress?: (path: string, held: number, total: number) => void;
   onVerified?: (v: Verification) => void;
 }
@@ -85,7 +88,6 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
   };
   let expected: Dna = { ...entry.dna };
   let etag: string | null = item.action === 'resume' ? item.ifRange : null;
-  let metaEtag: string | null = null;
 
   await mkdir(dirname(abs), { recursive: true });
   if (item.resumeFrom === 'final') {
@@ -97,17 +99,32 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
     await unlinkQuiet(abs);
   }
   if (item.action === 'fetch') await unlinkQuiet(metaPathOf(partAbs));
-  let pf = await PartFile.open(partAbs, item.action === 'fetch');
+
+  // What `.part.meta` holds: written when the file's identity is known, then
+  // again at each hash checkpoint; the writes run one after another.
+  let meta: PartMeta | null = null;
+  let metaWrites: Promise<void> = Promise.resolve();
+  const saveMeta = (next: PartMeta | null): Promise<void> => {
+    meta = next;
+    return (metaWrites = metaWrites.then(() => (next ? writeMeta(partAbs, next) : unlinkQuiet(metaPathOf(partAbs)).then(() => undefined))));
+  };
+  const onCheckpoint = async (cp: Md5Checkpoint | null): Promise<void> => {
+    if (cp === null) await saveMeta(meta && { ...meta, hashed: null });
+    else if (meta) await saveMeta({ ...meta, hashed: cp });
+  };
+  const openPart = (fresh: boolean) => PartFile.open(partAbs, { fresh, checkpoint: fresh ? null : item.checkpoint, onCheckpoint, checkpointEvery: ctx.checkpointEvery });
+
+  let pf = await openPart(item.action === 'fetch');
   out.resumedFrom = pf.length;
-  if (pf.length > 0) log.info({ offset: pf.length, size: entry.size }, `${path}: resuming at ${pf.length} of ${entry.size} bytes`);
+  if (pf.length > 0) {
+    log.info({ offset: pf.length, size: entry.size, rehashed: pf.rehashed }, `${path}: resuming at ${pf.length} of ${entry.size} bytes (${pf.rehashed} read back to hash)`);
+  }
 
   const recordIdentity = async (newEtag: string | null, source: string) => {
     etag = newEtag;
     out.etag = newEtag;
-    if (newEtag === null || newEtag === metaEtag) return;
-    const meta: PartMeta = { etag: newEtag, size: expected.size, dig: expected.dig, source: redactUrl(source), startedAt: new Date().toISOString() };
-    await writeMeta(partAbs, meta);
-    metaEtag = newEtag;
+    if (newEtag === null || newEtag === meta?.etag) return;
+    await saveMeta({ etag: newEtag, size: expected.size, dig: expected.dig, source: redactUrl(source), startedAt: new Date().toISOString(), hashed: pf.checkpoint });
   };
 
   const receive = async (body: Dispatcher.ResponseData['body'], skip: number) => {
@@ -221,9 +238,8 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
         out.error = `digest mismatch twice (expected md5 ${expected.dig}); downloads kept in ${dirname(dest)}: check the source's copy and its sidecar`;
         return finish(out);
       }
-      pf = await PartFile.open(partAbs, true);
+      pf = await openPart(true);
       etag = null;
-      metaEtag = null;
     }
   } catch (e) {
     await running.catch(() => undefined);
