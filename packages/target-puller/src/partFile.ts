@@ -2,9 +2,10 @@
  * The `.part` file of one download and the MD5 of exactly the bytes in it.
  * Bytes are hashed as they arrive, so verification costs no second read.
  * The socket's chunks are gathered into blocks of about 1 MiB; each block is
- * written with one writev, then hashed on the thread pool (resumableMd5.ts),
- * both without a copy; disk and hash run behind the network up to a bound,
- * so the socket keeps flowing while they work. `flush` waits for the disk.
+ * written with one writev and, at the same time, hashed on the MD5's own
+ * thread (resumableMd5.ts), both without a copy; disk and hash run behind the
+ * network up to a bound, so the socket keeps flowing while they work.
+ * `flush` waits for the disk.
  *
  * Every `checkpointEvery` bytes the hash state is saved through `onCheckpoint`
  * once the bytes it covers are on the disk itself (fdatasync), so a resumed
@@ -39,7 +40,7 @@ export interface PartFileOptions {
 
 export class PartFile {
   readonly path: string;
-  /** Bytes read back from the disk and hashed when the file was opened. */
+  /** Bytes the open reads back from the disk to hash: those past the checkpoint. */
   readonly rehashed: number;
   private readonly fh: FileHandle;
   private md5: ResumableMd5;
