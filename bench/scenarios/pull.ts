@@ -44,6 +44,7 @@ export const pullScenario: Scenario = {
       httpUrl = `${nginx.url}/${tarball.rel}`;
     }
 
+    const cpu: { user: number; sys: number }[] = [];
     const t = { pull: [] as number[], curl: [] as number[], md5: [] as number[], scp: [] as number[], scpMd5: [] as number[], rsync: [] as number[] };
     const copy = join(dir, 'copy.tar.gz');
     const targetRoot = join(dir, 'target');
@@ -58,6 +59,7 @@ export const pullScenario: Scenario = {
           if (r.code !== 0) throw unavailableFrom('altbackup pull', r);
           await checkPulled(targetRoot, tarball);
           t.pull.push(r.ms);
+          if (r.cpu) cpu.push(r.cpu);
           ctx.fullPullMs.push(r.ms);
           if (r.maxRssBytes !== null) ctx.rss.puller.push(r.maxRssBytes);
         });
@@ -102,7 +104,8 @@ export const pullScenario: Scenario = {
     const twoPass = t.curl.map((c, i) => c + t.md5[i]!);
     const oldWay = t.scp.map((s, i) => s + t.scpMd5[i]!);
     const server = alt ? 'altbackup-source' : 'nginx (altbackup-source not available)';
-    const parts = `curl from ${server} ${formatSeconds(median(t.curl))}, md5sum ${formatSeconds(median(t.md5))}, scp ${formatSeconds(median(t.scp))}; all files warm in page cache for every tool; a sync before each timed command`;
+    const runs = (xs: number[]) => xs.map(formatSeconds).join(', ') || '-';
+    const parts = `curl from ${server} ${formatSeconds(median(t.curl))}, md5sum ${formatSeconds(median(t.md5))}, scp ${formatSeconds(median(t.scp))}; each run: pull ${runs(t.pull)} (CPU user+sys ${cpu.map((c) => `${c.user.toFixed(2)}+${c.sys.toFixed(2)} s`).join(', ') || '-'}), curl ${runs(t.curl)}, md5sum ${runs(t.md5)}; all files warm in page cache for every tool; a sync before each timed command`;
     return [
       compareRow({ id: 1, measure: `pull ${size} verified vs slower of curl -o / md5sum alone`, alt: pull, comp: slower, format: fmt, target: '<= 1.10', ok: (r) => r <= 1.1, note: parts }),
       compareRow({ id: 1, measure: `pull ${size} vs curl -o && md5sum (two-pass)`, alt: pull, comp: twoPass, format: fmt, target: '<= 0.85', ok: (r) => r <= 0.85 }),

@@ -172,7 +172,7 @@ export const resumeScenario: Scenario = {
       absoluteRow({ id: 2, measure: `resume ${size} after SIGKILL at 60%: bytes fetched again`, alt: state.why ?? again, comparison: `full: ${size}`, format: formatBytes, target: '<= 1 MiB', ok: (v) => v <= 1024 * 1024, ...(source ? { note: `from the ${source}; max over runs ${formatBytes(Math.max(...again))}` } : {}) }),
       compareRow({
         id: 2, measure: `resume ${size} after cut: time to finish vs full pull`, alt: state.why ?? resume, comp: full, compName: 'full pull', format: formatSeconds, target: '<= 0.50', ok: (r) => r <= 0.5,
-        note: `${baseline ? 'full pulls are those of measure 1, run i paired with run i' : 'full pull measured in the same round'}; read back from the .part to hash (after the saved hash state): ${readBack.map(formatBytes).join(', ') || '-'}`,
+        note: `${baseline ? 'full pulls are those of measure 1, run i paired with run i' : 'full pull measured in the same round'}; each run: resume ${resume.map(formatSeconds).join(', ') || '-'}, full ${full.map(formatSeconds).join(', ') || '-'}; read back from the .part to hash (after the saved hash state): ${readBack.map(formatBytes).join(', ') || '-'}`,
       }),
     ];
   },

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { median, pairedRatio, percentile } from './stats.js';
-import { parseMaxRss } from './exec.js';
+import { parseCpu, parseMaxRss } from './exec.js';
 import { sshdConfig } from './sshd.js';
 import { nginxConfig } from './nginx.js';
 import { markdownTable, notes, textTable, type Row } from './report.js';
@@ -30,6 +30,11 @@ test('median, nearest-rank percentile and paired ratios', () => {
 test('GNU time report: peak RSS in bytes', () => {
   assert.equal(parseMaxRss('\tMaximum resident set size (kbytes): 51234\n'), 51234 * 1024);
   assert.equal(parseMaxRss('nothing'), null);
+});
+
+test('GNU time report: user and system CPU seconds', () => {
+  assert.deepEqual(parseCpu('\tUser time (seconds): 3.84\n\tSystem time (seconds): 1.67\n'), { user: 3.84, sys: 1.67 });
+  assert.equal(parseCpu('\tUser time (seconds): 3.84\n'), null);
 });
 
 test('bytes fetched again after a cut', () => {

@@ -73,6 +73,8 @@ export function lastLines(text: string, n = 3): string {
 export interface TimedRss extends Ran {
   /** Peak resident set size in bytes as GNU time reports it. */
   maxRssBytes: number | null;
+  /** CPU seconds in user and kernel mode, as GNU time reports them. */
+  cpu: { user: number; sys: number } | null;
 }
 
 /**
@@ -81,14 +83,21 @@ export interface TimedRss extends Ran {
  */
 export async function runWithRss(cmd: string, args: readonly string[], reportFile: string, opts: ExecOptions = {}): Promise<TimedRss> {
   const r = await run('/usr/bin/time', ['-v', '-o', reportFile, cmd, ...args], opts);
-  let maxRssBytes: number | null = null;
+  let report = '';
   try {
-    maxRssBytes = parseMaxRss(await readFile(reportFile, 'utf8'));
+    report = await readFile(reportFile, 'utf8');
   } catch {
-    maxRssBytes = null;
+    report = '';
   }
   await rm(reportFile, { force: true });
-  return { ...r, maxRssBytes };
+  return { ...r, maxRssBytes: parseMaxRss(report), cpu: parseCpu(report) };
+}
+
+/** `User time (seconds): 3.8` and `System time (seconds): 1.7` -> seconds. */
+export function parseCpu(report: string): { user: number; sys: number } | null {
+  const user = /User time \(seconds\):\s*([\d.]+)/.exec(report);
+  const sys = /System time \(seconds\):\s*([\d.]+)/.exec(report);
+  return user && sys ? { user: Number(user[1]), sys: Number(sys[1]) } : null;
 }
 
 /** `Maximum resident set size (kbytes): 51234` -> bytes. */
