@@ -55,7 +55,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.ledger', kind: 'path', default: '', flag: 'ledger', programs: tgt, help: 'ledger SQLite file (default: <target>/.altbackup/ledger.sqlite)' },
   { key: 'target.concurrency', kind: 'int', default: 2, flag: 'concurrency', programs: tgt, min: 1, max: 16, help: 'files pulled at once' },
   { key: 'target.bwlimit', kind: 'size', default: 0, flag: 'bwlimit', programs: tgt, help: 'total bandwidth limit in bytes/s, e.g. 20M (0: none)' },
-  { key: 'target.checkpoint', kind: 'size', default: 32 << 20, flag: 'checkpoint', programs: tgt, min: 64 << 10, help: 'bytes between saved hash states of a download: the most a resumed pull reads back to hash' },
+  { key: 'target.checkpoint', kind: 'size', default: 32 << 20, flag: 'checkpoint', programs: tgt, min: 64 << 10, help: 'bytes between saved hash states of a download (a resumed pull reads back about this much at most)' },
   { key: 'target.connect_timeout', kind: 'duration', default: 30_000, flag: 'connect-timeout', programs: tgt, min: 1, help: 'TCP/TLS connect timeout' },
   { key: 'target.header_timeout', kind: 'duration', default: 60_000, flag: 'header-timeout', programs: tgt, min: 1, help: 'wait for response headers' },
   { key: 'target.idle_timeout', kind: 'duration', default: 120_000, flag: 'idle-timeout', programs: tgt, min: 1, help: 'longest silence inside a response body' },

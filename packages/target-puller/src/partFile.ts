@@ -34,7 +34,7 @@ export interface PartFileOptions {
   checkpoint?: Md5Checkpoint | null;
   /** Saves a checkpoint; null withdraws the last one (the file is being emptied). */
   onCheckpoint?: (cp: Md5Checkpoint | null) => Promise<void>;
-  /** Bytes between checkpoints: the most a resume reads back to hash (default 32 MiB). */
+  /** Bytes between checkpoints, about the most a resume reads back to hash (default 32 MiB): one runs at a time, so a slow fdatasync can stretch the gap. */
   checkpointEvery?: number;
 }
 
