@@ -141,6 +141,31 @@ describe('pull: the hash state saved while downloading', () => {
     assert.equal(q.length, 1, 'the bad download is kept aside');
     assert.deepEqual(assertMirror(r.src, r.dst, [f], [`.altbackup/quarantine/${q[0]}`]), []);
   });
+  it('a saved state never applies to other bytes: an old copy under the final name taking the .part\'s place is read back whole and caught', async () => {
+    const size = 8 * MiB;
+    let filesFail = false;
+    const r = await rig((req) => (filesFail && req.url.startsWith('/v1/files/') ? { kind: 'status', status: 503 } : undefined));
+    const f = writeSourceTarball(r.src, A, size);
+    await killAt(r, size, 0.5);
+    // The old tool's copy of another version under the final name, as long as the source's, no sidecar:
+    // the next run continues it (the longer one) in place of the .part, whose meta holds a checkpoint.
+    const abs = join(r.dst, A);
+    const wrong = readFileSync(join(r.src, A));
+    wrong.fill(0, 0, MiB);
+    writeFileSync(abs, wrong);
+    // That run ends before the source sends a byte...
+    filesFail = true;
+    const down = await pull(r, ['--retries', '0']);
+    assert.equal(down.code, 1, down.stderr);
+    assert.ok(existsSync(join(r.dst, A + '.part')) && !existsSync(abs), 'the old copy is the .part now');
+    // ...and the next one must not trust the old .part's hash state for these bytes.
+    filesFail = false;
+    const res = await pull(r);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /digest mismatch/);
+    const q = filesUnder(join(r.dst, '.altbackup/quarantine'));
+    assert.deepEqual(assertMirror(r.src, r.dst, [f], q.map((n) => `.altbackup/quarantine/${n}`)), []);
+  });
 });
 
 describe('pull: target state', () => {

@@ -125,12 +125,43 @@ static void hasher_free(napi_env env, void *data, void *hint) {
   free(h);
 }
 
-static Hasher *hasher_of(napi_env env, napi_value v) {
-  Hasher *h = NULL;
+/*
+ * What JavaScript holds: a handle that close() empties, so a call after
+ * close finds no hasher instead of freed memory.
+ */
+typedef struct {
+  Hasher *h;
+} Handle;
+
+static void handle_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+static Handle *handle_of(napi_env env, napi_value v) {
+  Handle *handle = NULL;
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
-  if (napi_get_value_external(env, v, (void **)&h) != napi_ok) return NULL;
-  return h;
+  if (napi_get_value_external(env, v, (void **)&handle) != napi_ok) return NULL;
+  return handle;
+}
+
+/* The open hasher behind a handle, NULL once closed. */
+static Hasher *hasher_of(napi_env env, napi_value v) {
+  Handle *handle = handle_of(env, v);
+  return handle ? handle->h : NULL;
+}
+
+/* A Uint8Array's (Buffer's) bytes; false for anything else. */
+static bool bytes_of(napi_env env, napi_value v, const unsigned char **data, size_t *len) {
+  bool is_typedarray = false;
+  napi_typedarray_type type;
+  void *p;
+  if (napi_is_typedarray(env, v, &is_typedarray) != napi_ok || !is_typedarray) return false;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) return false;
+  *data = p;
+  return true;
 }
 
 static size_t args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
@@ -162,11 +193,14 @@ static napi_value create(napi_env env, napi_callback_info info) {
     napi_release_threadsafe_function(h->progress, napi_tsfn_abort);
     return fail(env, "md5: cannot start the hashing thread");
   }
-  if (napi_create_external(env, h, NULL, NULL, &out) != napi_ok) {
+  Handle *handle = malloc(sizeof(Handle));
+  if (!handle || napi_create_external(env, handle, handle_free, NULL, &out) != napi_ok) {
+    free(handle);
     stop_thread(h);
     napi_release_threadsafe_function(h->progress, napi_tsfn_abort);
     return fail(env, "md5: cannot wrap the hasher");
   }
+  handle->h = h;
   return out;
 }
 
@@ -175,7 +209,7 @@ static napi_value push(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   Hasher *h = args(env, info, 2, argv) == 2 ? hasher_of(env, argv[0]) : NULL;
   bool is_array = false;
-  if (!h || h->closed) return fail(env, "push(h, buffers): not an open hasher");
+  if (!h) return fail(env, "push(h, buffers): not an open hasher");
   if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) return fail(env, "push(h, buffers): buffers must be an array");
   uint32_t n;
   napi_get_array_length(env, argv[1], &n);
@@ -183,14 +217,10 @@ static napi_value push(napi_env env, napi_callback_info info) {
   if (!batch) return fail(env, "md5: out of memory");
   for (uint32_t i = 0; i < n; i++) {
     napi_value item;
-    bool is_buffer = false;
-    void *data = NULL;
-    if (napi_get_element(env, argv[1], i, &item) != napi_ok || napi_is_buffer(env, item, &is_buffer) != napi_ok || !is_buffer ||
-        napi_get_buffer_info(env, item, &data, &batch[i].len) != napi_ok) {
+    if (napi_get_element(env, argv[1], i, &item) != napi_ok || !bytes_of(env, item, &batch[i].data, &batch[i].len)) {
       free(batch);
-      return fail(env, "push(h, buffers): every element must be a Buffer");
+      return fail(env, "push(h, buffers): every element must be a Buffer (Uint8Array)");
     }
-    batch[i].data = data;
   }
   pthread_mutex_lock(&h->mu);
   if (h->head > 0 && h->head == h->tail) h->head = h->tail = 0;
@@ -234,7 +264,7 @@ static bool idle(Hasher *h) {
 static napi_value digest(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   Hasher *h = args(env, info, 1, argv) == 1 ? hasher_of(env, argv[0]) : NULL;
-  if (!h || h->closed) return fail(env, "digest(h): not an open hasher");
+  if (!h) return fail(env, "digest(h): not an open hasher");
   pthread_mutex_lock(&h->mu);
   if (!idle(h)) {
     pthread_mutex_unlock(&h->mu);
@@ -269,7 +299,7 @@ static MD5_LONG get_le32(const unsigned char *p) {
 static napi_value save(napi_env env, napi_callback_info info) {
   napi_value argv[1], out, offset, words;
   Hasher *h = args(env, info, 1, argv) == 1 ? hasher_of(env, argv[0]) : NULL;
-  if (!h || h->closed) return fail(env, "save(h): not an open hasher");
+  if (!h) return fail(env, "save(h): not an open hasher");
   void *w;
   if (napi_create_buffer(env, 16, &w, &words) != napi_ok) return NULL;
   pthread_mutex_lock(&h->mu);
@@ -287,21 +317,18 @@ static napi_value save(napi_env env, napi_callback_info info) {
 static napi_value restore(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   Hasher *h = args(env, info, 3, argv) == 3 ? hasher_of(env, argv[0]) : NULL;
-  if (!h || h->closed) return fail(env, "restore(h, offset, words): not an open hasher");
+  if (!h) return fail(env, "restore(h, offset, words): not an open hasher");
   int64_t offset;
-  void *w;
+  const unsigned char *p;
   size_t wlen;
-  bool is_buffer = false;
   if (napi_get_value_int64(env, argv[1], &offset) != napi_ok || offset < 0 || offset % 64 != 0 || offset > (INT64_C(1) << 53))
     return fail(env, "restore: offset must be a non-negative multiple of 64");
-  if (napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[2], &w, &wlen) != napi_ok || wlen != 16)
-    return fail(env, "restore: words must be a Buffer of 16 bytes");
+  if (!bytes_of(env, argv[2], &p, &wlen) || wlen != 16) return fail(env, "restore: words must be a Buffer of 16 bytes");
   pthread_mutex_lock(&h->mu);
   if (!idle(h) || h->hashed != 0) {
     pthread_mutex_unlock(&h->mu);
     return fail(env, "restore: only before the first push");
   }
-  const unsigned char *p = w;
   h->ctx.A = get_le32(p);
   h->ctx.B = get_le32(p + 4);
   h->ctx.C = get_le32(p + 8);
@@ -318,12 +345,14 @@ static napi_value restore(napi_env env, napi_callback_info info) {
 
 /*
  * close(h): stops the thread; what was queued and not hashed is dropped. The
- * hasher is freed soon after, so h must not be used again.
+ * hasher is freed soon after; later calls with h fail as on a closed hasher.
  */
 static napi_value close_hasher(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  Hasher *h = args(env, info, 1, argv) == 1 ? hasher_of(env, argv[0]) : NULL;
-  if (!h || h->closed) return fail(env, "close(h): not an open hasher");
+  Handle *handle = args(env, info, 1, argv) == 1 ? handle_of(env, argv[0]) : NULL;
+  if (!handle || !handle->h) return fail(env, "close(h): not an open hasher");
+  Hasher *h = handle->h;
+  handle->h = NULL;
   stop_thread(h);
   napi_release_threadsafe_function(h->progress, napi_tsfn_abort);
   return NULL;

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PartFile } from './partFile.js';
-import type { Md5Checkpoint } from './resumableMd5.js';
+import { fileIdOf, type PartCheckpoint } from './partCheckpoint.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const idOf = (file: string) => fileIdOf(statSync(file, { bigint: true }));
 
 /** Deterministic bytes, in chunks of the sizes a socket hands over. */
 function bytes(n: number, seed: number): Buffer {
@@ -65,17 +66,18 @@ describe('PartFile', () => {
     const file = join(dir, 'checkpoints.part');
     const data = bytes(9 * 1024 * 1024 + 77, 5);
     const cut = 7 * 1024 * 1024 + 3;
-    const saved: (Md5Checkpoint | null)[] = [];
-    const onCheckpoint = async (cp: Md5Checkpoint | null) => { saved.push(cp); };
+    const saved: (PartCheckpoint | null)[] = [];
+    const onCheckpoint = async (cp: PartCheckpoint | null) => { saved.push(cp); };
     const pf = await PartFile.open(file, { fresh: true, onCheckpoint, checkpointEvery: 1024 * 1024 });
     // Appends never wait for a checkpoint (one runs at a time): sync between steps makes each step's land.
     for (let at = 0; at < cut; at += 1536 * 1024) {
       await appendAll(pf, data.subarray(at, Math.min(cut, at + 1536 * 1024)));
+      await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
       await pf.sync();
     }
     await pf.close();
     assert.equal(saved[0], null, 'a fresh file withdraws any older checkpoint first');
-    const cps = saved.filter((c): c is Md5Checkpoint => c !== null);
+    const cps = saved.filter((c): c is PartCheckpoint => c !== null);
     assert.ok(cps.length >= 3, `${cps.length} checkpoints`);
     for (let i = 1; i < cps.length; i++) assert.ok(cps[i]!.offset > cps[i - 1]!.offset);
     const last = cps.at(-1)!;
@@ -96,7 +98,7 @@ describe('PartFile', () => {
     const file = join(dir, 'short.part');
     const data = bytes(2 * 1024 * 1024, 6);
     await writeFile(file, data.subarray(0, 1000));
-    const pf = await PartFile.open(file, { checkpoint: { offset: 4096, state: 'ab'.repeat(16) } });
+    const pf = await PartFile.open(file, { checkpoint: { offset: 4096, state: 'ab'.repeat(16), file: idOf(file) } });
     assert.equal(pf.rehashed, 1000);
     assert.equal(pf.checkpoint, null);
     await appendAll(pf, data.subarray(1000));
@@ -108,7 +110,7 @@ describe('PartFile', () => {
     const file = join(dir, 'false.part');
     const data = bytes(1024 * 1024, 7);
     await writeFile(file, data);
-    const pf = await PartFile.open(file, { checkpoint: { offset: 512 * 1024, state: '00'.repeat(16) } });
+    const pf = await PartFile.open(file, { checkpoint: { offset: 512 * 1024, state: '00'.repeat(16), file: idOf(file) } });
     assert.equal(pf.rehashed, 512 * 1024);
     assert.notEqual(await pf.digest(), md5(data));
     await pf.close();
@@ -121,8 +123,12 @@ describe('PartFile', () => {
       fresh: true, checkpointEvery: 1024 * 1024,
       onCheckpoint: async (cp) => { events.push(cp ? 'save' : `withdraw at ${existsSync(file) ? statSync(file).size : 'none'}`); },
     });
-    await appendAll(pf, bytes(4 * 1024 * 1024, 8));
-    await pf.sync();
+    const data = bytes(4 * 1024 * 1024, 8);
+    for (let at = 0; at < data.length; at += 1024 * 1024) {
+      await appendAll(pf, data.subarray(at, at + 1024 * 1024));
+      await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
+      await pf.sync();
+    }
     const held = statSync(file).size;
     await pf.truncate();
     assert.ok(events.includes('save'));
@@ -132,5 +138,38 @@ describe('PartFile', () => {
     await appendAll(pf, fresh);
     assert.equal(await pf.digest(), md5(fresh));
     await pf.close();
+  });
+
+  it('a checkpoint taken on another file under the same name (renamed over it) is ignored', async () => {
+    const file = join(dir, 'replaced.part');
+    const data = bytes(3 * 1024 * 1024, 10);
+    const saved: PartCheckpoint[] = [];
+    const pf = await PartFile.open(file, { fresh: true, checkpointEvery: 1024 * 1024, onCheckpoint: async (cp) => { if (cp) saved.push(cp); } });
+    for (let at = 0; at < data.length; at += 1024 * 1024) {
+      await appendAll(pf, data.subarray(at, at + 1024 * 1024));
+      await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
+      await pf.sync();
+    }
+    await pf.close();
+    const cp = saved.at(-1)!;
+    assert.ok(cp.offset > 0, JSON.stringify(saved));
+    // Other bytes of the same length take the name, as a rename over the .part would.
+    const other = bytes(data.length, 11);
+    await writeFile(file + '.new', other);
+    await rename(file + '.new', file);
+    const again = await PartFile.open(file, { checkpoint: cp });
+    assert.equal(again.checkpoint, null);
+    assert.equal(again.rehashed, other.length, 'every byte read back');
+    assert.equal(await again.digest(), md5(other));
+    await again.close();
+  });
+
+  it('a failed write is reported by flush, not left as an unhandled rejection', async () => {
+    const pf = await PartFile.open('/dev/full');
+    await pf.append(bytes(2 * 1024 * 1024, 12));
+    // Time for the write to fail with nobody awaiting it yet.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await assert.rejects(pf.flush(), /ENOSPC/);
+    await assert.rejects(pf.close(), /ENOSPC/);
   });
 });

@@ -16,7 +16,8 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ResumableMd5, type Md5Checkpoint } from './resumableMd5.js';
+import { fileIdOf, type PartCheckpoint } from './partCheckpoint.js';
+import { ResumableMd5 } from './resumableMd5.js';
 import { received } from './youngGc.js';
 
 const BLOCK = 1 << 20;
@@ -30,10 +31,10 @@ const READ = 4 * BLOCK;
 export interface PartFileOptions {
   /** Empty the file first: a download from zero need not hash old bytes. */
   fresh?: boolean;
-  /** A saved state for the file's first bytes (from `onCheckpoint`); ignored unless it fits the file. */
-  checkpoint?: Md5Checkpoint | null;
+  /** A saved state for the file's first bytes (from `onCheckpoint`); ignored unless it was taken on this very file and fits it. */
+  checkpoint?: PartCheckpoint | null;
   /** Saves a checkpoint; null withdraws the last one (the file is being emptied). */
-  onCheckpoint?: (cp: Md5Checkpoint | null) => Promise<void>;
+  onCheckpoint?: (cp: PartCheckpoint | null) => Promise<void>;
   /** Bytes between checkpoints, about the most a resume reads back to hash (default 32 MiB): one runs at a time, so a slow fdatasync can stretch the gap. */
   checkpointEvery?: number;
 }
@@ -43,6 +44,8 @@ export class PartFile {
   /** Bytes the open reads back from the disk to hash: those past the checkpoint. */
   readonly rehashed: number;
   private readonly fh: FileHandle;
+  /** Device and inode: what a checkpoint is bound to. */
+  private readonly fileId: string;
   private md5: ResumableMd5;
   private readonly onCheckpoint: PartFileOptions['onCheckpoint'];
   private readonly checkpointEvery: number;
@@ -54,7 +57,7 @@ export class PartFile {
   private writes: Promise<void> = Promise.resolve();
   private queued = 0;
   private lastCheckpoint: number;
-  private saved: Md5Checkpoint | null;
+  private saved: PartCheckpoint | null;
   private checkpointing: Promise<void> | null = null;
   /** Bumped when the file is emptied: a checkpoint under way for the old bytes is dropped. */
   private generation = 0;
@@ -66,10 +69,13 @@ export class PartFile {
   private readBack: Promise<void> = Promise.resolve();
   private held: Buffer[][] | null = null;
   private heldBytes = 0;
+  /** Set when the read-back is no longer wanted (close, truncate): it stops at its next read. */
+  private stopReadBack = false;
 
-  private constructor(path: string, fh: FileHandle, md5: ResumableMd5, size: number, cp: Md5Checkpoint | null, opts: PartFileOptions) {
+  private constructor(path: string, fh: FileHandle, fileId: string, md5: ResumableMd5, size: number, cp: PartCheckpoint | null, opts: PartFileOptions) {
     this.path = path;
     this.fh = fh;
+    this.fileId = fileId;
     this.md5 = md5;
     this.accepted = size;
     this.rehashed = size - (cp?.offset ?? 0);
@@ -86,23 +92,26 @@ export class PartFile {
   static async open(path: string, opts: PartFileOptions = {}): Promise<PartFile> {
     if (opts.fresh) await opts.onCheckpoint?.(null);
     const fh = await open(path, constants.O_RDWR | constants.O_CREAT | (opts.fresh ? constants.O_TRUNC : 0), 0o644);
-    let size: number;
+    let pf: PartFile;
     try {
-      size = (await fh.stat()).size;
+      const st = await fh.stat({ bigint: true });
+      const size = Number(st.size);
+      const fileId = fileIdOf(st);
+      const given = opts.checkpoint;
+      const cp = given && given.file === fileId && given.offset <= size ? given : null;
+      pf = new PartFile(path, fh, fileId, new ResumableMd5(cp ?? undefined), size, cp, opts);
     } catch (e) {
       await fh.close();
       throw e;
     }
-    const cp = opts.checkpoint && opts.checkpoint.offset <= size ? opts.checkpoint : null;
-    const pf = new PartFile(path, fh, new ResumableMd5(cp ?? undefined), size, cp, opts);
-    if (pf.rehashed > 0) pf.startReadBack(cp?.offset ?? 0, size);
+    if (pf.rehashed > 0) pf.startReadBack(pf.accepted - pf.rehashed, pf.accepted);
     return pf;
   }
 
   private startReadBack(from: number, to: number): void {
     const { md5 } = this;
     const held: Buffer[][] = (this.held = []);
-    this.readBack = hashRange(this.fh, md5, from, to).then(() => {
+    this.readBack = hashRange(this.fh, md5, from, to, () => this.stopReadBack).then(() => {
       for (const chunks of held) md5.update(chunks);
       if (this.held === held) {
         this.held = null;
@@ -114,7 +123,7 @@ export class PartFile {
   }
 
   /** The last checkpoint saved (or taken over at open) for the bytes in the file. */
-  get checkpoint(): Md5Checkpoint | null {
+  get checkpoint(): PartCheckpoint | null {
     return this.saved;
   }
 
@@ -148,10 +157,14 @@ export class PartFile {
     } else {
       this.md5.update(chunks);
     }
-    this.writes = this.writes.then(async () => {
+    const write = this.writes.then(async () => {
       await writeAll(this.fh, chunks, position);
       this.queued -= bytes;
     });
+    // Nothing awaits a write until the queue is full or a flush: a failure
+    // is reported then (the queue stops draining), not as an unhandled rejection.
+    write.catch(() => undefined);
+    this.writes = write;
     if (this.onCheckpoint && !this.checkpointing && this.accepted - this.lastCheckpoint >= this.checkpointEvery) {
       this.checkpointing = this.saveCheckpoint().finally(() => (this.checkpointing = null));
     }
@@ -164,7 +177,8 @@ export class PartFile {
   private async saveCheckpoint(): Promise<void> {
     const generation = this.generation;
     try {
-      const cp = this.md5.save();
+      const cp: PartCheckpoint = { ...this.md5.save(), file: this.fileId };
+      if (cp.offset <= this.lastCheckpoint) return;
       // Every byte hashed by then was queued for the disk before: once those writes are done, sync.
       await this.writes;
       await this.fh.datasync();
@@ -188,7 +202,9 @@ export class PartFile {
     this.pending = [];
     this.pendingBytes = 0;
     await this.writes;
+    this.stopReadBack = true;
     await this.readBack.catch(() => undefined);
+    this.stopReadBack = false;
     this.readBack = Promise.resolve();
     this.held = null;
     this.heldBytes = 0;
@@ -221,6 +237,7 @@ export class PartFile {
     try {
       await this.flush();
     } finally {
+      this.stopReadBack = true;
       await this.readBack.catch(() => undefined);
       await this.checkpointing;
       this.md5.close();
@@ -244,9 +261,10 @@ async function writeAll(fh: FileHandle, chunks: Buffer[], position: number): Pro
   }
 }
 
-/** Hashes bytes [from, to) of the file, reads and hashing overlapped. */
-async function hashRange(fh: FileHandle, md5: ResumableMd5, from: number, to: number): Promise<void> {
+/** Hashes bytes [from, to) of the file, reads and hashing overlapped, until `stopped()`. */
+async function hashRange(fh: FileHandle, md5: ResumableMd5, from: number, to: number, stopped: () => boolean): Promise<void> {
   for (let at = from; at < to;) {
+    if (stopped()) throw new Error('reading the .part back was stopped');
     const buf = Buffer.allocUnsafe(Math.min(READ, to - at));
     const { bytesRead } = await fh.read(buf, 0, buf.length, at);
     if (bytesRead === 0) throw new Error(`${to - at} bytes short reading back the .part`);

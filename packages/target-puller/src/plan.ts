@@ -4,7 +4,7 @@
  * history. Pure, so every branch is unit-tested without disk or network.
  */
 import { compareByPath, dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
-import type { Md5Checkpoint } from './resumableMd5.js';
+import type { PartCheckpoint } from './partCheckpoint.js';
 
 /** A complete entry of the source listing: its sidecar is known. */
 export type SourceEntry = ListedTarball & { dna: Dna };
@@ -20,7 +20,7 @@ export interface PartMeta {
   source: string;
   startedAt: string;
   /** The MD5 state of the `.part`'s first bytes, saved once they were on the disk. */
-  hashed: Md5Checkpoint | null;
+  hashed: PartCheckpoint | null;
 }
 
 /** The target's files for one tarball path. */
@@ -54,7 +54,7 @@ export interface PlanItem {
   /** ETag to send as If-Range when resuming: the one recorded at start, else the listing's. */
   ifRange: string | null;
   /** For a `.part` resumed: the hash state saved for its first bytes, so they need not be read back. */
-  checkpoint: Md5Checkpoint | null;
+  checkpoint: PartCheckpoint | null;
   /**
    * The target holds a different verified-looking tarball under this name:
    * it is replaced only after the new download verifies, with a warning.

@@ -92,6 +92,17 @@ describe('ResumableMd5', () => {
     assert.equal(out.trim(), md5(Buffer.alloc(64 << 20, 7)));
   });
 
+  it('takes Buffers only, counting bytes (a Float64Array or a DataView is refused, not miscounted)', async () => {
+    const m = new ResumableMd5();
+    assert.throws(() => m.update([new Float64Array(4) as unknown as Buffer]), TypeError);
+    assert.throws(() => m.update([new DataView(new ArrayBuffer(8)) as unknown as Buffer]), TypeError);
+    assert.equal(m.pending, 0);
+    const data = randomBytes(1000);
+    m.update([data]);
+    assert.equal(await m.digest(), md5(data));
+    m.close();
+  });
+
   it('after close, input is refused and waiters are released', async () => {
     const m = new ResumableMd5();
     m.update([Buffer.alloc(16 << 20)]);

@@ -71,10 +71,11 @@ export class ResumableMd5 {
   /** Queues buffers after everything given before. */
   update(buffers: readonly Buffer[]): void {
     this.assertOpen();
-    const nonEmpty = buffers.filter((b) => b.length > 0);
+    for (const b of buffers) if (!Buffer.isBuffer(b)) throw new TypeError('ResumableMd5.update takes Buffers only');
+    const nonEmpty = buffers.filter((b) => b.byteLength > 0);
     if (nonEmpty.length === 0) return;
     this.md5.push(this.h, nonEmpty);
-    for (const b of nonEmpty) this.given += b.length;
+    for (const b of nonEmpty) this.given += b.byteLength;
     this.held.push({ end: this.given, buffers: nonEmpty });
   }
 

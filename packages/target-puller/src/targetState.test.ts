@@ -21,14 +21,14 @@ describe('readTargetState', () => {
     writeFileSync(abs, 'abc');
     writeFileSync(abs + '.dna', "{'dig': '1f3870be274f6c49b3e31a0c6728957f', 'size': 3L}\r\n");
     writeFileSync(abs + '.part', 'ab');
-    const hashed = { offset: 64, state: 'ab'.repeat(16) };
+    const hashed = { offset: 64, state: 'ab'.repeat(16), file: '2049:131' };
     writeFileSync(abs + '.part.meta', JSON.stringify({ etag: '"e"', size: 3, dig: 'x', source: 's', startedAt: 't', hashed }));
     assert.deepEqual(await readTargetState(root, P), {
       finalSize: 3, sidecar: { dig: '1f3870be274f6c49b3e31a0c6728957f', size: 3 }, partSize: 2,
       partMeta: { etag: '"e"', size: 3, dig: 'x', source: 's', startedAt: 't', hashed },
     });
     // A damaged checkpoint is dropped; the rest of the meta still counts.
-    for (const bad of [{ offset: 65, state: hashed.state }, { offset: 64, state: 'xyz' }, { offset: -64, state: hashed.state }, 'x']) {
+    for (const bad of [{ ...hashed, offset: 65 }, { ...hashed, state: 'xyz' }, { ...hashed, offset: -64 }, { offset: 64, state: hashed.state }, { ...hashed, file: 'x' }, 'x']) {
       writeFileSync(abs + '.part.meta', JSON.stringify({ etag: '"e"', size: 3, dig: 'x', source: 's', startedAt: 't', hashed: bad }));
       assert.deepEqual((await readTargetState(root, P)).partMeta, { etag: '"e"', size: 3, dig: 'x', source: 's', startedAt: 't', hashed: null });
     }

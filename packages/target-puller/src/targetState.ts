@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseDna, partPathOf, sidecarPathOf, type Dna } from '@altbackup/shared';
 import { metaPathOf, tempPathsOf, unlinkQuiet } from './finalize.js';
 import type { PartMeta, TargetState } from './plan.js';
-import { isCheckpoint } from './resumableMd5.js';
+import { isPartCheckpoint } from './partCheckpoint.js';
 
 async function sizeOf(file: string): Promise<number | null> {
   try {
@@ -36,7 +36,7 @@ export function parseMeta(text: string | null): PartMeta | null {
     const j = JSON.parse(text) as Partial<PartMeta>;
     if (typeof j.etag !== 'string' || typeof j.size !== 'number' || typeof j.dig !== 'string') return null;
     // A damaged checkpoint only costs reading the .part back: the rest still counts.
-    const hashed = isCheckpoint(j.hashed) ? j.hashed : null;
+    const hashed = isPartCheckpoint(j.hashed) ? j.hashed : null;
     return { etag: j.etag, size: j.size, dig: j.dig, source: String(j.source ?? ''), startedAt: String(j.startedAt ?? ''), hashed };
   } catch {
     return null;

@@ -11,9 +11,9 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logger } from '@altbackup/shared';
 import type { Throttle } from './bandwidth.js';
-import { metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
+import { fsyncDir, metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
 import { PartFile } from './partFile.js';
-import type { Md5Checkpoint } from './resumableMd5.js';
+import type { PartCheckpoint } from './partCheckpoint.js';
 import { describeFailure, isRetryable } from './sourceFailure.js';
 import type { PartMeta, PlanItem } from './plan.js';
 import { decide, rangeHeaders } from './resume.js';
@@ -93,6 +93,8 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
   if (item.resumeFrom === 'final') {
     // An old interrupted copy under the final name: from here on it is a
     // `.part`, so the final name again only ever holds a verified tarball.
+    // A `.part.meta` beside it described the `.part` this replaces.
+    await unlinkQuiet(metaPathOf(partAbs));
     await rename(abs, partAbs);
   } else if (item.conflict === null) {
     // A final name without sidecar that is not being continued holds nothing worth keeping.
@@ -106,11 +108,24 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
   let metaWrites: Promise<void> = Promise.resolve();
   const saveMeta = (next: PartMeta | null): Promise<void> => {
     meta = next;
-    return (metaWrites = metaWrites.then(() => (next ? writeMeta(partAbs, next) : unlinkQuiet(metaPathOf(partAbs)).then(() => undefined))));
+    // One failed write must not fail every later one.
+    metaWrites = metaWrites.catch(() => undefined).then(() => (next ? writeMeta(partAbs, next) : unlinkQuiet(metaPathOf(partAbs)).then(() => undefined)));
+    return metaWrites;
   };
-  const onCheckpoint = async (cp: Md5Checkpoint | null): Promise<void> => {
-    if (cp === null) await saveMeta(meta && { ...meta, hashed: null });
-    else if (meta) await saveMeta({ ...meta, hashed: cp });
+  const onCheckpoint = async (cp: PartCheckpoint | null): Promise<void> => {
+    if (cp === null) {
+      // Withdrawn durably before the file is emptied.
+      await saveMeta(meta && { ...meta, hashed: null });
+      await fsyncDir(dirname(partAbs));
+      return;
+    }
+    if (!meta) return;
+    try {
+      await saveMeta({ ...meta, hashed: cp });
+    } catch (e) {
+      log.warn({ err: e }, `${path}: could not save the hash checkpoint (${(e as Error).message}); a resume would read the .part back`);
+      throw e;
+    }
   };
   const openPart = (fresh: boolean) => PartFile.open(partAbs, { fresh, checkpoint: fresh ? null : item.checkpoint, onCheckpoint, checkpointEvery: ctx.checkpointEvery });
 
