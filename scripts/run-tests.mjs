@@ -1,7 +1,7 @@
 // Runs every compiled test file with Node's built-in runner. Node 20's
 // `node --test` takes no globs, so the files are found here.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = ['packages/shared/dist', 'packages/source-server/dist', 'packages/target-puller/dist', 'test/dist', 'bench/dist'];
@@ -9,12 +9,12 @@ const filter = process.argv.slice(2);
 
 function find(dir) {
   let out = [];
-  let names;
-  try { names = readdirSync(dir); } catch { return out; }
-  for (const n of names) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) out = out.concat(find(p));
-    else if (n.endsWith('.test.js')) out.push(p);
+  let entries;
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return out; }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out = out.concat(find(p));
+    else if (e.name.endsWith('.test.js')) out.push(p);
   }
   return out;
 }

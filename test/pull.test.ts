@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { formatDna, parseDna } from '@altbackup/shared';
 import { runTarget, startSource } from './support/processes.js';
@@ -15,9 +15,7 @@ import {
   DAY, FAST, assertMirror, bodyRequests, bytesSent, filesUnder, md5Of, pull, rigPool, tarballPath, tempDir, writeSourceTarball,
 } from './support/pullFixtures.js';
 
-const pool = rigPool();
-after(() => pool.close());
-const { rig } = pool;
+const rig = rigPool();
 
 const MiB = 1 << 20;
 const A = tarballPath('dybsvn', 'dybsvn-20550.tar.gz');

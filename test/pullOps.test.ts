@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runTarget, startSource } from './support/processes.js';
 import { makeTestPki } from './support/tls.js';
 import {
@@ -14,9 +14,7 @@ import {
   writeSourceTarball,
 } from './support/pullFixtures.js';
 
-const pool = rigPool();
-after(() => pool.close());
-const { rig } = pool;
+const rig = rigPool();
 
 const MiB = 1 << 20;
 const A = tarballPath('dybsvn', 'dybsvn-20550.tar.gz');

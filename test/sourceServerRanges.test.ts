@@ -124,18 +124,21 @@ test('sidecar route returns the sidecar as stored', async () => {
   assert.deepEqual(r.body, await readFile(join(manifest.root, big.path + '.dna')));
 });
 
+/** A download of `path` whose headers arrived and whose body waits, paused, in the socket. */
+function pausedDownload(base: string, path: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(`${base}/v1/files/${path}`);
+    http.get({ host: u.hostname, port: u.port, path: u.pathname, agent: false }, (r) => {
+      r.pause();
+      resolve(r);
+    }).on('error', reject);
+  });
+}
+
 test('SIGTERM: a running download may finish within the grace period, then exit 0', async () => {
   const own = await startSource(['--root', manifest.root, '--timezone', 'UTC', '--shutdown-grace', '20s']);
   const received: Buffer[] = [];
-  let res!: http.IncomingMessage;
-  await new Promise<void>((resolve, reject) => {
-    const u = new URL(`${own.url}/v1/files/${huge.path}`);
-    http.get({ host: u.hostname, port: u.port, path: u.pathname, agent: false }, (r) => {
-      res = r;
-      r.pause();
-      resolve();
-    }).on('error', reject);
-  });
+  const res = await pausedDownload(own.url, huge.path);
   const exited = new Promise<number | null>((resolve) => own.child.once('exit', (code) => resolve(code)));
   own.child.kill('SIGTERM');
   // The signal lands when the server next runs: poll (bounded) until new
@@ -158,15 +161,7 @@ test('SIGTERM: a running download may finish within the grace period, then exit 
 
 test('SIGTERM: a stalled download is cut after the grace period and the server still exits 0', async () => {
   const own = await startSource(['--root', manifest.root, '--timezone', 'UTC', '--shutdown-grace', '300ms']);
-  let res!: http.IncomingMessage;
-  await new Promise<void>((resolve, reject) => {
-    const u = new URL(`${own.url}/v1/files/${huge.path}`);
-    http.get({ host: u.hostname, port: u.port, path: u.pathname, agent: false }, (r) => {
-      res = r;
-      r.pause();
-      resolve();
-    }).on('error', reject);
-  });
+  const res = await pausedDownload(own.url, huge.path);
   const cut = new Promise<string>((resolve) => {
     res.on('aborted', () => resolve('aborted'));
     res.on('error', () => resolve('error'));

@@ -4,7 +4,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startAltSource, targetWithRss, unavailableFrom, Unavailable, type SourceServer } from '../support/altbackup.js';
+import { recordServerPeak, startAltSource, targetWithRss, unavailableFrom, Unavailable, type SourceServer } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import { runOk, settleDisk } from '../support/exec.js';
 import { startNginx } from '../support/nginx.js';
@@ -16,6 +16,20 @@ import { startSshd } from '../support/sshd.js';
 
 export function secondsAndRate(size: number): (ms: number) => string {
   return (ms) => `${formatSeconds(ms)} (${(size / 1e6 / (ms / 1000)).toFixed(0)} MB/s)`;
+}
+
+/**
+ * The two-pass way: `tool` copies the tarball to `copy`, then md5sum reads it
+ * back, each timed after a sync; the copy is checked and removed.
+ */
+async function copyThenMd5(tool: string, cmd: string, args: readonly string[], copy: string, md5: string, timeoutMs: number): Promise<{ copyMs: number; md5Ms: number }> {
+  await settleDisk();
+  const c = await runOk(cmd, args, { timeoutMs });
+  await settleDisk();
+  const m = await md5sum([copy]);
+  expectMd5(tool, m.md5s[0], md5);
+  await rm(copy, { force: true });
+  return { copyMs: c.ms, md5Ms: m.ms };
 }
 
 export const pullScenario: Scenario = {
@@ -35,8 +49,7 @@ export const pullScenario: Scenario = {
     let httpUrl: string;
     let stopHttp: () => Promise<void>;
     if (alt) {
-      const a = alt;
-      stopHttp = ctx.cleanup.add('altbackup-source (1)', () => a.stop().then(() => {}));
+      stopHttp = ctx.cleanup.add('altbackup-source (1)', alt.stop);
       httpUrl = alt.fileUrl(tarball.rel);
     } else {
       const nginx = await startNginx(join(dir, 'nginx'), root);
@@ -66,23 +79,13 @@ export const pullScenario: Scenario = {
         await rm(targetRoot, { recursive: true, force: true });
       }
 
-      await settleDisk();
-      const c = await runOk('/usr/bin/curl', ['-sS', '--fail', '-o', copy, httpUrl], { timeoutMs });
-      await settleDisk();
-      const m = await md5sum([copy]);
-      expectMd5('curl', m.md5s[0], tarball.md5);
-      t.curl.push(c.ms);
-      t.md5.push(m.ms);
-      await rm(copy, { force: true });
+      const c = await copyThenMd5('curl', '/usr/bin/curl', ['-sS', '--fail', '-o', copy, httpUrl], copy, tarball.md5, timeoutMs);
+      t.curl.push(c.copyMs);
+      t.md5.push(c.md5Ms);
 
-      await settleDisk();
-      const s = await runOk('/usr/bin/scp', ['-q', '-P', String(sshd.port), ...sshd.clientOptions, `${sshd.login}:${tarball.abs}`, copy], { timeoutMs });
-      await settleDisk();
-      const sm = await md5sum([copy]);
-      expectMd5('scp', sm.md5s[0], tarball.md5);
-      t.scp.push(s.ms);
-      t.scpMd5.push(sm.ms);
-      await rm(copy, { force: true });
+      const s = await copyThenMd5('scp', '/usr/bin/scp', ['-q', '-P', String(sshd.port), ...sshd.clientOptions, `${sshd.login}:${tarball.abs}`, copy], copy, tarball.md5, timeoutMs);
+      t.scp.push(s.copyMs);
+      t.scpMd5.push(s.md5Ms);
 
       await settleDisk();
       const r = await runOk('/usr/bin/rsync', ['-a', '-e', sshd.rsyncShell, `${sshd.login}:${tarball.abs}`, copy], { timeoutMs });
@@ -90,10 +93,7 @@ export const pullScenario: Scenario = {
       await rm(copy, { force: true });
     }
 
-    if (alt) {
-      const hwm = await alt.peakRss();
-      if (hwm !== null) ctx.rss.server.push({ during: 'measure 1', bytes: hwm });
-    }
+    if (alt) await recordServerPeak(ctx, alt, 'measure 1');
     await stopHttp();
     await stopSshd();
 

@@ -153,7 +153,7 @@ export const resumeScenario: Scenario = {
     const baseline = ctx.fullPullMs.length >= ctx.runs ? ctx.fullPullMs.slice(0, ctx.runs) : null;
     const alt = await attempt(state, () => startAltSource(root));
     if (alt) {
-      const stop = ctx.cleanup.add('altbackup-source (2)', () => alt.stop().then(() => {}));
+      const stop = ctx.cleanup.add('altbackup-source (2)', alt.stop);
       for (let i = 0; i < ctx.runs && !state.why; i++) {
         ctx.log(`  run ${i + 1}/${ctx.runs}`);
         const r = await attempt(state, () => oneRound(ctx, alt.url, dir, tarball, baseline?.[i]));

@@ -3,7 +3,7 @@
  * the same file, curl as the client for both, one and four at once.
  */
 import { join } from 'node:path';
-import { startAltSource, Unavailable, type SourceServer } from '../support/altbackup.js';
+import { recordServerPeak, startAltSource, Unavailable, type SourceServer } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import { nowMs, runOk } from '../support/exec.js';
 import { startNginx } from '../support/nginx.js';
@@ -35,7 +35,7 @@ export const serveScenario: Scenario = {
     const stopNginx = ctx.cleanup.add('nginx (6)', nginx.stop);
     const state: { why: Unavailable | null } = { why: null };
     const alt: SourceServer | null = await attempt(state, () => startAltSource(root));
-    const stopAlt = alt ? ctx.cleanup.add('altbackup-source (6)', () => alt.stop().then(() => {})) : async () => {};
+    const stopAlt = alt ? ctx.cleanup.add('altbackup-source (6)', alt.stop) : async () => {};
     const ngUrl = `${nginx.url}/${tarball.rel}`;
     const a1: number[] = [], n1: number[] = [], a4: number[] = [], n4: number[] = [];
     for (let i = 0; i < ctx.runs; i++) {
@@ -45,10 +45,7 @@ export const serveScenario: Scenario = {
       if (alt) await attempt(state, async () => { a4.push(await curlThroughput(alt.fileUrl(tarball.rel), tarball.size, 4).catch(failed)); });
       n4.push(await curlThroughput(ngUrl, tarball.size, 4));
     }
-    if (alt) {
-      const hwm = await alt.peakRss();
-      if (hwm !== null) ctx.rss.server.push({ during: 'measure 6', bytes: hwm });
-    }
+    if (alt) await recordServerPeak(ctx, alt, 'measure 6');
     await stopAlt();
     await stopNginx();
     const size = formatBytes(tarball.size);

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { TARGET_BIN, startSource, type RunningServer } from '#test/support/processes.js';
+import type { BenchContext } from './context.js';
 import { lastLines, run, runWithRss, type ExecOptions, type Ran, type TimedRss } from './exec.js';
 
 /** Why an altbackup figure is missing: the tool is not there yet, or it failed. */
@@ -64,6 +65,12 @@ export async function startAltSource(root: string, extra: readonly string[] = []
     peakRss: () => vmHwm(server.child.pid),
     fileUrl: (rel) => `${server.url}/v1/files/${rel}`,
   };
+}
+
+/** Adds the server's peak RSS so far to the figures measure 7 reports. */
+export async function recordServerPeak(ctx: Pick<BenchContext, 'rss'>, server: SourceServer, during: string): Promise<void> {
+  const bytes = await server.peakRss();
+  if (bytes !== null) ctx.rss.server.push({ during, bytes });
 }
 
 /** Peak resident set size of a live process from /proc/<pid>/status, bytes. */

@@ -3,7 +3,8 @@
  * torn down in reverse order at the end, on error, and on SIGINT/SIGTERM, so
  * a failed run leaves no sshd or nginx behind.
  */
-export type Undo = () => Promise<void> | void;
+/** Awaited; what it resolves with (a server's exit code) is ignored. */
+export type Undo = () => unknown;
 
 export class Cleanup {
   private readonly undos: { label: string; undo: Undo }[] = [];

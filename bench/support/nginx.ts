@@ -6,8 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { start, stopChild } from './exec.js';
-import { freePort, waitForPort } from './ports.js';
+import { stopChild } from './exec.js';
+import { freePort, startListening } from './ports.js';
 
 export interface Nginx {
   port: number;
@@ -50,14 +50,6 @@ export async function startNginx(dir: string, root: string): Promise<Nginx> {
   const cfg = join(dir, 'nginx.conf');
   await writeFile(cfg, nginxConfig({ port, dir, root }));
   // -p sets the prefix so nginx never touches /var/log/nginx or /run.
-  const child = start('/usr/sbin/nginx', ['-p', dir, '-c', cfg, '-e', join(dir, 'error.log')]);
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  try {
-    await waitForPort(port, 10_000, () => child.exitCode === null && child.signalCode === null);
-  } catch (e) {
-    await stopChild(child);
-    throw new Error(`nginx did not start: ${(e as Error).message}: ${err.trim()}`);
-  }
+  const child = await startListening('nginx', port, '/usr/sbin/nginx', ['-p', dir, '-c', cfg, '-e', join(dir, 'error.log')]);
   return { port, url: `http://127.0.0.1:${port}`, child, stop: () => stopChild(child) };
 }

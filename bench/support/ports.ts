@@ -1,6 +1,7 @@
-import { createServer } from 'node:net';
-import { connect } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { start, stopChild } from './exec.js';
 
 /** A currently free TCP port on 127.0.0.1 (the kernel picks it). */
 export function freePort(): Promise<number> {
@@ -23,13 +24,31 @@ function tryConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Waits until something accepts connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+/** Waits until something accepts connections on 127.0.0.1:port, as long as `child` runs. */
+async function waitForPort(port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`process meant to listen on 127.0.0.1:${port} exited`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process meant to listen on 127.0.0.1:${port} exited`);
     if (await tryConnect(port)) return;
     await sleep(50);
   }
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/**
+ * Starts a server meant to listen on 127.0.0.1:port and resolves once it
+ * accepts connections. One that exits or stays deaf for 10 s is stopped, and
+ * the error carries its stderr (a bad config says why there).
+ */
+export async function startListening(name: string, port: number, cmd: string, args: readonly string[]): Promise<ChildProcess> {
+  const child = start(cmd, args);
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  try {
+    await waitForPort(port, 10_000, child);
+  } catch (e) {
+    await stopChild(child);
+    throw new Error(`${name} did not start: ${(e as Error).message}: ${err.trim()}`);
+  }
+  return child;
 }

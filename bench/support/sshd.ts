@@ -6,8 +6,8 @@
 import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { runOk, start, stopChild } from './exec.js';
-import { freePort, waitForPort } from './ports.js';
+import { runOk, stopChild } from './exec.js';
+import { freePort, startListening } from './ports.js';
 
 export interface Sshd {
   port: number;
@@ -53,15 +53,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
   const port = await freePort();
   const cfg = join(dir, 'sshd_config');
   await writeFile(cfg, sshdConfig({ port, dir }));
-  const child = start('/usr/sbin/sshd', ['-D', '-e', '-f', cfg]);
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  try {
-    await waitForPort(port, 10_000, () => child.exitCode === null && child.signalCode === null);
-  } catch (e) {
-    await stopChild(child);
-    throw new Error(`sshd did not start: ${(e as Error).message}: ${err.trim()}`);
-  }
+  const child = await startListening('sshd', port, '/usr/sbin/sshd', ['-D', '-e', '-f', cfg]);
   const user = process.env.USER ?? 'root';
   const clientOptions = [
     '-i', clientKey,

@@ -5,17 +5,12 @@
  * bits of entropy, about 2:1 under gzip) and is Huffman-coded only, which
  * generates at hundreds of MB/s yet makes the reader inflate every byte.
  */
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
-import tar from 'tar-stream';
+import { writeTarGz } from '#test/support/sampleTree.js';
 import { MiB, keystream, layoutPath, writeSidecar, type BenchTarball } from './data.js';
 
 export interface TracTarball extends BenchTarball {
@@ -53,48 +48,24 @@ function lowEntropy(next: (zeros: Buffer) => Buffer, zeros: Buffer): Buffer {
 export async function makeTracTarball(root: string, gzSize: number, name = 'dybsvn'): Promise<TracTarball> {
   const rel = layoutPath('tracs', name, `${name}.tar.gz`);
   const abs = join(root, rel);
-  await mkdir(dirname(abs), { recursive: true });
   const seed = await seedDatabase();
   const memberSize = Math.max(seed.length, Math.round(gzSize * 2 / 4096) * 4096);
   const member = `${name}/db/trac.db`;
-  const pack = tar.pack();
-  const md5 = createHash('md5');
-  let size = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      md5.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const written = pipeline(pack, zlib.createGzip({ strategy: zlib.constants.Z_HUFFMAN_ONLY, chunkSize: 256 * 1024 }), hashing, createWriteStream(abs));
-  const small = (path: string, text: string) => new Promise<void>((resolve, reject) => pack.entry({ name: path, mtime: new Date(0) }, text, (e) => (e ? reject(e) : resolve())));
-  await small(`${name}/VERSION`, 'Trac Environment Version 1\n');
-  await small(`${name}/conf/trac.ini`, '[trac]\ndatabase = sqlite:db/trac.db\n');
-  const entryDone = new Promise<void>((resolve, reject) => {
-    const entry = pack.entry({ name: member, size: memberSize, mtime: new Date(0) }, (e) => (e ? reject(e) : resolve()));
-    void (async () => {
-      if (!entry.write(seed)) await once(entry, 'drain');
-      const next = keystream(`trac-${name}`);
-      const zeros = Buffer.alloc(4 * MiB);
-      let left = memberSize - seed.length;
-      for (;;) {
-        const n = Math.min(left, zeros.length);
-        const chunk = lowEntropy(next, n === zeros.length ? zeros : zeros.subarray(0, n));
-        left -= n;
-        if (left === 0) {
-          entry.end(chunk);
-          break;
-        }
-        if (!entry.write(chunk)) await once(entry, 'drain');
-      }
-    })().catch(reject);
-  });
-  await entryDone;
-  await small(`${name}/log/trac.log`, 'bench\n');
-  pack.finalize();
-  await written;
-  const dig = md5.digest('hex');
-  await writeSidecar(abs, { dig, size });
-  return { rel, abs, size, md5: dig, wanted: name, member, memberSize };
+  const mtime = new Date(0);
+  function* dbChunks(): Iterable<Buffer> {
+    yield seed;
+    const next = keystream(`trac-${name}`);
+    const zeros = Buffer.alloc(4 * MiB);
+    for (let left = memberSize - seed.length; left > 0; left -= zeros.length) {
+      yield lowEntropy(next, left >= zeros.length ? zeros : zeros.subarray(0, left));
+    }
+  }
+  const { size, md5 } = await writeTarGz(abs, [
+    { name: `${name}/VERSION`, mtime, data: 'Trac Environment Version 1\n' },
+    { name: `${name}/conf/trac.ini`, mtime, data: '[trac]\ndatabase = sqlite:db/trac.db\n' },
+    { name: member, mtime, size: memberSize, chunks: dbChunks },
+    { name: `${name}/log/trac.log`, mtime, data: 'bench\n' },
+  ], { strategy: zlib.constants.Z_HUFFMAN_ONLY, chunkSize: 256 * 1024 });
+  await writeSidecar(abs, { dig: md5, size });
+  return { rel, abs, size, md5, wanted: name, member, memberSize };
 }

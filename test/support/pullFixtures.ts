@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { formatDna } from '@altbackup/shared';
+import { after } from 'node:test';
+import { formatDna, formatTarballPath } from '@altbackup/shared';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
 import { randomBytesFrom, seedFrom } from './sampleTree.js';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
@@ -48,7 +49,7 @@ export function writeSourceTarball(root: string, path: string, size: number, see
 }
 
 export function tarballPath(subfold: string, name: string, day = DAY, catfold = 'svn'): string {
-  return `${catfold}/${subfold}/${day}/104701/${name}`;
+  return formatTarballPath({ catfold, subfold, day, time: '104701', name });
 }
 
 /** Timeouts and backoff small enough that every fault costs well under a second. */
@@ -100,20 +101,18 @@ export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Prom
 }
 
 /**
- * A `startRig` for one test file whose rigs are all closed by `close()`
- * (register it with the file's `after`).
+ * A `startRig` for one test file: call it at the file's top level; every rig
+ * it starts is closed by the `after` hook it registers there.
  */
-export function rigPool(): { rig: (...args: Parameters<typeof startRig>) => Promise<Rig>; close: () => Promise<void> } {
+export function rigPool(): (...args: Parameters<typeof startRig>) => Promise<Rig> {
   const rigs: Rig[] = [];
-  return {
-    async rig(...args) {
-      const r = await startRig(...args);
-      rigs.push(r);
-      return r;
-    },
-    async close() {
-      for (const r of rigs.splice(0)) await r.close();
-    },
+  after(async () => {
+    for (const r of rigs.splice(0)) await r.close();
+  });
+  return async (...args) => {
+    const r = await startRig(...args);
+    rigs.push(r);
+    return r;
   };
 }
 

@@ -474,7 +474,7 @@ function makeTracDb(rows: readonly BittenRow[], day: string, seed: string, attac
 // ---------------------------------------------------------------------------
 // Tar writing
 
-interface Member {
+export interface Member {
   name: string;
   type?: 'file' | 'directory';
   mtime: Date;
@@ -494,11 +494,11 @@ interface Attachment {
 }
 
 /** Write a gzip'd tar to `file`, streaming; return its size and MD5. */
-async function writeTarGz(file: string, members: readonly Member[], level: number): Promise<{ size: number; md5: string }> {
+export async function writeTarGz(file: string, members: readonly Member[], gzipOptions: zlib.ZlibOptions): Promise<{ size: number; md5: string }> {
   await mkdir(path.dirname(file), { recursive: true });
   const pack = tar.pack();
   // zlib writes a fixed gzip header (mtime 0, no name, OS 3): output is deterministic.
-  const gzip = zlib.createGzip({ level });
+  const gzip = zlib.createGzip(gzipOptions);
   const hash = createHash('md5');
   let size = 0;
   const tap = new Transform({
@@ -729,7 +729,7 @@ export async function makeSampleTree(opts: SampleOptions): Promise<SampleManifes
     const day = dayString(dayN);
     const rel = `${catfold}/${subfold}/${day}/${TIME_FOLDER}/${name}`;
     const abs = path.join(o.root, ...rel.split('/'));
-    const { size, md5 } = await writeTarGz(abs, members, o.gzipLevel);
+    const { size, md5 } = await writeTarGz(abs, members, { level: o.gzipLevel });
     const t = dayN * DAY + TIME_SEC + minutes * 60;
     await utimes(abs, t, t);
     let dnaForm: DnaForm | null = null;

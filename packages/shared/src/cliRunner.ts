@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { CONFIG_KEYS, type Config, type Program } from './configSchema.js';
 import { dumpConfig, loadConfig, redactUrl, type LoadedConfig } from './config.js';
+import { selectDays, type Day } from './days.js';
 import { AltError, ExitCode, operatorLine, usageError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -41,6 +42,11 @@ export interface CommandDef {
 }
 
 export type CommandRun = (ctx: CommandContext) => Promise<number | void>;
+
+/** The days `--day` / `--since` select, on the calendar of the configured timezone. */
+export function commandDays(ctx: Pick<CommandContext, 'opts' | 'config'>): Day[] {
+  return selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+}
 
 /**
  * A command whose module loads only when it runs: `--help` and the commands

@@ -42,6 +42,12 @@ function configError(...mentions: string[]) {
   };
 }
 
+/** Asserts that `text` as the config file is refused, naming the file and every `mention`. */
+function rejectsFile(text: string, ...mentions: string[]): void {
+  const file = toml(text);
+  assert.throws(() => load({ configFile: file }), configError(...mentions, file));
+}
+
 describe('defaults', () => {
   it('apply when there is no file, env or flag', () => {
     const { config, file, origins } = load();
@@ -250,23 +256,19 @@ describe('precedence: file < env < flags', () => {
 
 describe('errors name the key and where it came from (exit 2)', () => {
   it('unknown top-level key', () => {
-    const file = toml('wanted = []\nbogus = 1\n');
-    assert.throws(() => load({ configFile: file }), configError('"bogus"', file));
+    rejectsFile('wanted = []\nbogus = 1\n', '"bogus"');
   });
 
   it('unknown key in a section', () => {
-    const file = toml('[target]\nkep = 3\n');
-    assert.throws(() => load({ configFile: file }), configError('"target.kep"', file));
+    rejectsFile('[target]\nkep = 3\n', '"target.kep"');
   });
 
   it('unknown section', () => {
-    const file = toml('[bogus]\nx = 1\n');
-    assert.throws(() => load({ configFile: file }), configError('"bogus"', file));
+    rejectsFile('[bogus]\nx = 1\n', '"bogus"');
   });
 
   it('a section given as a scalar', () => {
-    const file = toml('target = 3\n');
-    assert.throws(() => load({ configFile: file }), configError('target', file));
+    rejectsFile('target = 3\n', 'target');
   });
 
   const wrongType: Array<[string, string, string]> = [
@@ -284,10 +286,7 @@ describe('errors name the key and where it came from (exit 2)', () => {
     ['[target]\nroot = 1979-05-27\n', 'target.root', 'string'],
   ];
   for (const [text, key, why] of wrongType) {
-    it(`wrong type: ${text.trim().replace(/\n/g, ' ')}`, () => {
-      const file = toml(text);
-      assert.throws(() => load({ configFile: file }), configError(key, file, why));
-    });
+    it(`wrong type: ${text.trim().replace(/\n/g, ' ')}`, () => rejectsFile(text, key, why));
   }
 
   const badValue: Array<[string, string, string]> = [
@@ -308,10 +307,7 @@ describe('errors name the key and where it came from (exit 2)', () => {
     ['expect = [1]\n', 'expect', 'table'],
   ];
   for (const [text, key, why] of badValue) {
-    it(`bad value: ${text.trim().replace(/\n/g, ' ')}`, () => {
-      const file = toml(text);
-      assert.throws(() => load({ configFile: file }), configError(key, file, why));
-    });
+    it(`bad value: ${text.trim().replace(/\n/g, ' ')}`, () => rejectsFile(text, key, why));
   }
 
   it('an environment value error names the variable and the key', () => {

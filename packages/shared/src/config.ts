@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CONFIG_KEYS, LOG_LEVELS, envNameOf, type Config, type KeyDef } from './configSchema.js';
 import { assertTimezone, machineTimezone } from './days.js';
-import { usageError } from './errors.js';
+import { reasonOf, usageError } from './errors.js';
 import { parseDuration, parseSize } from './humanSize.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/altbackup/altbackup.toml';
@@ -34,7 +34,8 @@ export interface LoadOptions {
   defaultFile?: string;
 }
 
-function splitList(s: string): string[] {
+/** `a, b c` -> [a, b, c]: how lists are written in flags, the environment and query strings. */
+export function splitList(s: string): string[] {
   return s.split(/[\s,]+/).filter((x) => x !== '');
 }
 
@@ -168,7 +169,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw usageError('config-unreadable', `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw usageError('config-unreadable', `cannot read config file ${file}: ${reasonOf(e)}`);
     }
     let table: Record<string, unknown>;
     try {

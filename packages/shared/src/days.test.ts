@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  MAX_SINCE_DAYS, addDays, assertTimezone, dayDiff, daysEndingAt, machineTimezone, parseDay, parseSince, selectDays, todayIn,
+  MAX_SINCE_DAYS, addDays, assertTimezone, dayDiff, daysEndingAt, isCalendarDate, localDateTime, machineTimezone, parseDay, parseSince,
+  selectDays, todayIn, wallClockIn,
 } from './days.js';
 import { AltError, ExitCode } from './errors.js';
 
@@ -18,6 +19,33 @@ function usage(code: string, ...mentions: string[]) {
     return true;
   };
 }
+
+describe('wall clock', () => {
+  it('reads the clock of the timezone, midnight as hour 0', () => {
+    assert.deepEqual(wallClockIn('Asia/Taipei', at('2013-05-29T16:00:02Z')), { year: 2013, month: 5, day: 30, hour: 0, minute: 0, second: 2 });
+    assert.deepEqual(wallClockIn('UTC', Date.parse('2013-05-29T23:59:59.900Z')), { year: 2013, month: 5, day: 29, hour: 23, minute: 59, second: 59 });
+  });
+
+  it('localDateTime prints it for people', () => {
+    assert.equal(localDateTime(Date.parse('2013-05-29T05:00:02Z'), 'Asia/Taipei'), '2013-05-29 13:00:02');
+    assert.equal(localDateTime(Date.parse('2013-11-03T05:30:00Z'), 'America/New_York'), '2013-11-03 01:30:00'); // the second 01:30, EST
+    // 24-hour and zero-padded, midnight as 00.
+    assert.equal(localDateTime(Date.UTC(2013, 4, 29, 11, 0, 2), 'Europe/Berlin'), '2013-05-29 13:00:02');
+    assert.equal(localDateTime(Date.UTC(2024, 0, 1, 0, 5, 9), 'UTC'), '2024-01-01 00:05:09');
+    assert.equal(localDateTime(Date.UTC(2024, 0, 1, 0, 5, 9), 'Asia/Taipei'), '2024-01-01 08:05:09');
+  });
+});
+
+describe('isCalendarDate', () => {
+  it('knows month lengths and leap years, and the years folders may carry', () => {
+    assert.equal(isCalendarDate(2024, 2, 29), true);
+    assert.equal(isCalendarDate(2023, 2, 29), false);
+    assert.equal(isCalendarDate(2023, 4, 31), false);
+    assert.equal(isCalendarDate(2023, 13, 1), false);
+    assert.equal(isCalendarDate(2023, 1, 0), false);
+    assert.equal(isCalendarDate(1969, 12, 31), false);
+  });
+});
 
 describe('todayIn', () => {
   it('is the calendar day of the configured timezone', () => {

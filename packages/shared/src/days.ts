@@ -41,12 +41,46 @@ function toUtcDate(day: Day): Date {
   return new Date(Date.UTC(y, m - 1, d));
 }
 
+/** A wall-clock reading: what a clock in some timezone shows at an instant. */
+export interface WallClock {
+  year: number;
+  /** 1-12 */
+  month: number;
+  day: number;
+  /** 0-23 */
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+// Building a DateTimeFormat costs far more than formatting with one, and
+// callers convert many instants in the same few timezones.
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** What a clock in `timezone` shows at `when` (to the second). */
+export function wallClockIn(timezone: string, when: Date | number): WallClock {
+  let fmt = wallClockFormats.get(timezone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    wallClockFormats.set(timezone, fmt);
+  }
+  const parts = fmt.formatToParts(when);
+  const get = (t: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === t)!.value);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+/** `2013-05-29 13:00:02`: the time a clock in `timezone` shows at `ms`, for people. */
+export function localDateTime(ms: number, timezone: string): string {
+  const w = wallClockIn(timezone, ms);
+  return `${pad(w.year, 4)}-${pad(w.month, 2)}-${pad(w.day, 2)} ${pad(w.hour, 2)}:${pad(w.minute, 2)}:${pad(w.second, 2)}`;
+}
+
 export function todayIn(ctx: DayContext): Day {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: ctx.timezone, year: 'numeric', month: '2-digit', day: '2-digit',
-  }).formatToParts(ctx.now ?? new Date());
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  return `${pad(get('year'), 4)}/${pad(get('month'), 2)}/${pad(get('day'), 2)}`;
+  const w = wallClockIn(ctx.timezone, ctx.now ?? new Date());
+  return `${pad(w.year, 4)}/${pad(w.month, 2)}/${pad(w.day, 2)}`;
 }
 
 export function addDays(day: Day, delta: number): Day {
@@ -55,7 +89,8 @@ export function addDays(day: Day, delta: number): Day {
   return fromUtcDate(d);
 }
 
-function isRealDate(y: number, m: number, d: number): boolean {
+/** Whether y-m-d is a day of the calendar this project names folders by (1970 to 9999). */
+export function isCalendarDate(y: number, m: number, d: number): boolean {
   if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
@@ -72,7 +107,7 @@ export function parseDay(spec: string | undefined, ctx: DayContext): Day {
   const m = /^(\d{4})([/-])(\d{2})\2(\d{2})$/.exec(s);
   if (m) {
     const y = Number(m[1]), mo = Number(m[3]), d = Number(m[4]);
-    if (isRealDate(y, mo, d)) return `${m[1]}/${m[3]}/${m[4]}`;
+    if (isCalendarDate(y, mo, d)) return `${m[1]}/${m[3]}/${m[4]}`;
     throw usageError('bad-day', `--day ${JSON.stringify(spec)} is not a calendar date`);
   }
   throw usageError('bad-day', `--day ${JSON.stringify(spec)} not understood: use -N (days ago), YYYY/MM/DD or YYYY-MM-DD, or leave it out for today`);

@@ -12,7 +12,8 @@ export interface Dna {
   size: number;
 }
 
-const MAX_DNA_TEXT = 4096;
+/** Longest sidecar accepted; readers read no more than this (a real one is ~64 bytes). */
+export const MAX_SIDECAR_BYTES = 4096;
 const KEY_VALUE = /^\s*(['"])(dig|size)\1\s*:\s*(?:(['"])([0-9a-fA-F]{32})\3|(\d{1,16})[lL]?)\s*$/;
 
 function reject(file: string, text: string, why: string): AltError {
@@ -21,7 +22,7 @@ function reject(file: string, text: string, why: string): AltError {
 }
 
 export function parseDna(text: string, file: string): Dna {
-  if (text.length > MAX_DNA_TEXT) throw reject(file, text, 'sidecar too long');
+  if (text.length > MAX_SIDECAR_BYTES) throw reject(file, text, 'sidecar too long');
   const body = text.replace(/\r?\n$/, '');
   const m = /^\s*\{(.*)\}\s*$/s.exec(body);
   if (!m || body.includes('\n')) throw reject(file, text, 'not a one-line {...} dict');

@@ -32,6 +32,11 @@ export function isAltError(e: unknown): e is AltError {
   return e instanceof AltError;
 }
 
+/** A failed system call's code (ENOENT, EACCES), else the message: what an operator line shows of a cause. */
+export function reasonOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
 /** The one line printed for any thrown value. */
 export function operatorLine(e: unknown): string {
   if (e instanceof AltError) return `${e.code}: ${e.message}`;

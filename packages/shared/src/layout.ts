@@ -3,6 +3,7 @@
  *   <catfold>/<subfold>/YYYY/MM/DD/HHMMSS/<name>.tar.gz
  * Everything that does not match is ignored by every command, never touched.
  */
+import { isCalendarDate } from './days.js';
 
 export const TARBALL_SUFFIX = '.tar.gz';
 export const DNA_SUFFIX = '.dna';
@@ -33,9 +34,7 @@ export function isSegment(s: string): boolean {
 
 function validDate(y: string, m: string, d: string): boolean {
   if (!/^\d{4}$/.test(y) || !/^\d{2}$/.test(m) || !/^\d{2}$/.test(d)) return false;
-  const yy = Number(y), mm = Number(m), dd = Number(d);
-  if (yy < 1970 || mm < 1 || mm > 12 || dd < 1) return false;
-  return dd <= new Date(Date.UTC(yy, mm, 0)).getUTCDate();
+  return isCalendarDate(Number(y), Number(m), Number(d));
 }
 
 function validTime(t: string): boolean {

@@ -17,13 +17,17 @@ test('bearer token: exact match only, whatever the lengths', () => {
   assert.equal(bearerMatches('Bearer ', ''), false);
 });
 
-test('token file: trailing newline trimmed; empty or multi-line file is a usage error', () => {
+test('token file: surrounding whitespace trimmed; empty, multi-line or spaced token is a usage error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'altbackup-auth-'));
   try {
     writeFileSync(join(dir, 't'), 'abc123\n');
     assert.equal(loadToken(join(dir, 't')), 'abc123');
     writeFileSync(join(dir, 'e'), '\n');
     assert.throws(() => loadToken(join(dir, 'e')), (e: { exitCode: number; message: string }) => e.exitCode === ExitCode.usage && /empty/.test(e.message));
+    writeFileSync(join(dir, 's'), ' abc123 \t\r\n');
+    assert.equal(loadToken(join(dir, 's')), 'abc123', 'trimmed as the puller trims it');
+    writeFileSync(join(dir, 'w'), 'abc 123\n');
+    assert.throws(() => loadToken(join(dir, 'w')), (e: { exitCode: number; message: string }) => e.exitCode === ExitCode.usage && /whitespace/.test(e.message));
     writeFileSync(join(dir, 'm'), 'a\nb\n');
     assert.throws(() => loadToken(join(dir, 'm')), /more than one line/);
     assert.throws(() => loadToken(join(dir, 'missing')), /ENOENT/);

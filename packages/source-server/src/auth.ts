@@ -6,19 +6,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { usageError } from '@altbackup/shared';
+import { reasonOf, usageError } from '@altbackup/shared';
 
-/** The token in `file`, without its trailing newline; exits 2 when unusable. */
+/**
+ * The token in `file`, surrounding whitespace trimmed as the puller trims it
+ * (a stray space would otherwise make the two ends disagree); exits 2 when
+ * unusable, including a token no Authorization header could carry.
+ */
 export function loadToken(file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw usageError('token-unreadable', `cannot read token file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError('token-unreadable', `cannot read token file ${file}: ${reasonOf(e)}`);
   }
-  const token = text.replace(/[\r\n]+$/, '');
+  const token = text.trim();
   if (token === '') throw usageError('token-empty', `token file ${file} is empty: put the token on its first line`);
   if (/[\r\n]/.test(token)) throw usageError('token-bad', `token file ${file} holds more than one line: put only the token in it`);
+  if (/\s/.test(token)) throw usageError('token-bad', `token file ${file} has whitespace inside the token: a bearer token cannot carry any`);
   return token;
 }
 

@@ -12,6 +12,16 @@ function tree(): string {
   return mkdtempSync(join(tmpdir(), 'altbackup-catalog-'));
 }
 
+/** Runs `fn` on a fresh root, removed afterwards. */
+async function inTree(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = tree();
+  try {
+    await fn(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 function put(root: string, rel: string, body: string): void {
   mkdirSync(dirname(join(root, rel)), { recursive: true });
   writeFileSync(join(root, rel), body);
@@ -59,88 +69,68 @@ test('full scan: complete, pending, invalid; off-layout, symlinks and folder-nam
   }
 });
 
-test('quick rescans see a new tarball, then its sidecar, then its removal', async () => {
-  const root = tree();
-  try {
-    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
-    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz.dna`, dna(MD5, 3));
-    const c = await Catalog.open(root);
-    assert.equal(c.day(today).length, 0);
+test('quick rescans see a new tarball, then its sidecar, then its removal', () => inTree(async (root) => {
+  put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
+  put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz.dna`, dna(MD5, 3));
+  const c = await Catalog.open(root);
+  assert.equal(c.day(today).length, 0);
 
-    const rel = `tracs/dybsvn/${today}/104701/dybsvn.tar.gz`;
-    put(root, rel, 'partial');
-    let s = await c.scan('hot');
-    assert.equal(s.kind, 'hot');
-    assert.equal(c.get(rel)?.state, 'pending');
-    assert.equal(c.get(rel)?.size, 7);
+  const rel = `tracs/dybsvn/${today}/104701/dybsvn.tar.gz`;
+  put(root, rel, 'partial');
+  let s = await c.scan('hot');
+  assert.equal(s.kind, 'hot');
+  assert.equal(c.get(rel)?.state, 'pending');
+  assert.equal(c.get(rel)?.size, 7);
 
-    // The tarball grows without its folder changing: the pending leaf is re-read.
-    writeFileSync(join(root, rel), 'partial and more');
-    await c.scan('hot');
-    assert.equal(c.get(rel)?.size, 16);
+  // The tarball grows without its folder changing: the pending leaf is re-read.
+  writeFileSync(join(root, rel), 'partial and more');
+  await c.scan('hot');
+  assert.equal(c.get(rel)?.size, 16);
 
-    put(root, rel + '.dna', dna(MD5, 16));
-    await c.scan('hot');
-    assert.equal(c.get(rel)?.state, 'complete');
-    assert.deepEqual(c.day(today).map((e) => e.path), [rel]);
+  put(root, rel + '.dna', dna(MD5, 16));
+  await c.scan('hot');
+  assert.equal(c.get(rel)?.state, 'complete');
+  assert.deepEqual(c.day(today).map((e) => e.path), [rel]);
 
-    unlinkSync(join(root, rel));
-    s = await c.scan('hot');
-    assert.equal(c.get(rel), undefined);
-    assert.deepEqual(c.day(today), []);
-    assert.equal(c.get(`svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`)?.state, 'complete');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  unlinkSync(join(root, rel));
+  s = await c.scan('hot');
+  assert.equal(c.get(rel), undefined);
+  assert.deepEqual(c.day(today), []);
+  assert.equal(c.get(`svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`)?.state, 'complete');
+}));
 
-test('a quick rescan leaves settled old days alone; a full one picks their changes up', async () => {
-  const root = tree();
-  try {
-    const leaf = join(root, `svn/dybsvn/${OLD}/104701`);
-    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
-    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz.dna`, dna(MD5, 3));
-    const past = new Date('2015-03-04T12:00:00Z');
-    for (const d of [leaf, dirname(leaf)]) utimesSync(d, past, past);
-    const c = await Catalog.open(root);
-    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-2.tar.gz`, 'late');
-    for (const d of [leaf, dirname(leaf)]) utimesSync(d, past, past);
-    const hot = await c.scan('hot');
-    assert.equal(hot.leavesRead, 0);
-    const full = await c.scan('full');
-    assert.equal(full.leavesRead, 1);
-    assert.equal(c.get(`svn/dybsvn/${OLD}/104701/dybsvn-2.tar.gz`)?.state, 'pending');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+test('a quick rescan leaves settled old days alone; a full one picks their changes up', () => inTree(async (root) => {
+  const leaf = join(root, `svn/dybsvn/${OLD}/104701`);
+  put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
+  put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz.dna`, dna(MD5, 3));
+  const past = new Date('2015-03-04T12:00:00Z');
+  for (const d of [leaf, dirname(leaf)]) utimesSync(d, past, past);
+  const c = await Catalog.open(root);
+  put(root, `svn/dybsvn/${OLD}/104701/dybsvn-2.tar.gz`, 'late');
+  for (const d of [leaf, dirname(leaf)]) utimesSync(d, past, past);
+  const hot = await c.scan('hot');
+  assert.equal(hot.leavesRead, 0);
+  const full = await c.scan('full');
+  assert.equal(full.leavesRead, 1);
+  assert.equal(c.get(`svn/dybsvn/${OLD}/104701/dybsvn-2.tar.gz`)?.state, 'pending');
+}));
 
-test('a new folder for an old day stays watched: a tarball landing in it a little later is seen by a quick rescan', async () => {
-  const root = tree();
-  try {
-    put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
-    const c = await Catalog.open(root);
-    mkdirSync(join(root, `svn/dybaux/${OLD}/104701`), { recursive: true });
-    await c.scan('hot');
-    put(root, `svn/dybaux/${OLD}/104701/dybaux-1.tar.gz`, 'late');
-    await c.scan('hot');
-    assert.equal(c.get(`svn/dybaux/${OLD}/104701/dybaux-1.tar.gz`)?.state, 'pending');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+test('a new folder for an old day stays watched: a tarball landing in it a little later is seen by a quick rescan', () => inTree(async (root) => {
+  put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'old');
+  const c = await Catalog.open(root);
+  mkdirSync(join(root, `svn/dybaux/${OLD}/104701`), { recursive: true });
+  await c.scan('hot');
+  put(root, `svn/dybaux/${OLD}/104701/dybaux-1.tar.gz`, 'late');
+  await c.scan('hot');
+  assert.equal(c.get(`svn/dybaux/${OLD}/104701/dybaux-1.tar.gz`)?.state, 'pending');
+}));
 
-test('a removed subfold disappears from the catalog', async () => {
-  const root = tree();
-  try {
-    put(root, `svn/dybsvn/${today}/104701/dybsvn-1.tar.gz`, 'a');
-    put(root, `svn/dybaux/${today}/104701/dybaux-1.tar.gz`, 'b');
-    const c = await Catalog.open(root);
-    assert.equal(c.day(today).length, 2);
-    rmSync(join(root, 'svn/dybaux'), { recursive: true });
-    await c.scan('hot');
-    assert.deepEqual(c.day(today).map((e) => e.subfold), ['dybsvn']);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+test('a removed subfold disappears from the catalog', () => inTree(async (root) => {
+  put(root, `svn/dybsvn/${today}/104701/dybsvn-1.tar.gz`, 'a');
+  put(root, `svn/dybaux/${today}/104701/dybaux-1.tar.gz`, 'b');
+  const c = await Catalog.open(root);
+  assert.equal(c.day(today).length, 2);
+  rmSync(join(root, 'svn/dybaux'), { recursive: true });
+  await c.scan('hot');
+  assert.deepEqual(c.day(today).map((e) => e.subfold), ['dybsvn']);
+}));

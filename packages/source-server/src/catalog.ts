@@ -39,7 +39,7 @@ import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, realp
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
-  DNA_SUFFIX, TARBALL_SUFFIX, addDays, compareByPath, isSegment, parseDna, parseTarballPath,
+  DNA_SUFFIX, MAX_SIDECAR_BYTES, TARBALL_SUFFIX, addDays, compareByPath, isSegment, parseDna, parseTarballPath,
   type Dna, type Logger, type TarballRef,
 } from '@altbackup/shared';
 import { etagOf } from './httpConditions.js';
@@ -102,7 +102,6 @@ const RACY_MS = 2000;
 const RECENT_DAYS = 3;
 const FRESH_DAY_MS = 60_000;
 const SLICE_MS = 8;
-const MAX_SIDECAR_BYTES = 4096;
 const SIDECAR_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 function errCode(e: unknown): string | undefined {
@@ -142,24 +141,49 @@ function lstatOrNull(abs: string): Stats | null {
 // One buffer for every sidecar read: the reads are synchronous.
 const sidecarBuf = Buffer.alloc(MAX_SIDECAR_BYTES + 1);
 
-/** Sidecar text; null when it is not (or no longer) a regular file. */
-function readSidecar(abs: string): string | null {
+/** Sidecar text of `file` below `root`; null when it is not (or no longer) a regular file. */
+function readSidecar(root: string, file: string): string | null {
   let fd: number;
   try {
-    fd = openSync(abs, SIDECAR_FLAGS);
+    fd = openSync(join(root, file), SIDECAR_FLAGS);
   } catch (e) {
     if (isGone(e) || errCode(e) === 'ELOOP') return null;
     throw e;
   }
   try {
     const n = readSync(fd, sidecarBuf, 0, sidecarBuf.length, 0);
-    if (n > MAX_SIDECAR_BYTES) throw new Error(`sidecar larger than ${MAX_SIDECAR_BYTES} bytes`);
+    if (n > MAX_SIDECAR_BYTES) throw new Error(`${file}: sidecar larger than ${MAX_SIDECAR_BYTES} bytes`);
     return sidecarBuf.toString('utf8', 0, n);
   } catch (e) {
     if (errCode(e) === 'EISDIR') return null;
     throw e;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A tarball's entry as its stat shows it: pending until its sidecar is read. */
+export function newEntry(ref: TarballRef, st: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>): CatalogEntry {
+  return {
+    path: ref.path, catfold: ref.catfold, subfold: ref.subfold, day: ref.day, time: ref.time, name: ref.name,
+    size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, etag: etagOf(st), state: 'pending', dna: null, problem: null,
+  };
+}
+
+/** Sets an entry's state, dna and problem from its sidecar on disk below `root`. */
+export function readSidecarInto(root: string, entry: CatalogEntry): void {
+  const file = entry.path + DNA_SUFFIX;
+  try {
+    const text = readSidecar(root, file);
+    if (text === null) {
+      entry.state = 'pending';
+    } else {
+      entry.dna = parseDna(text, file);
+      entry.state = 'complete';
+    }
+  } catch (e) {
+    entry.state = 'invalid';
+    entry.problem = errCode(e) ? `${file}: cannot read sidecar: ${errCode(e)}` : (e as Error).message;
   }
 }
 
@@ -374,13 +398,10 @@ export class Catalog {
   }
 
   private entryOf(ref: TarballRef, st: Stats, hasSidecar: boolean, readNow: boolean): CatalogEntry {
-    const entry: CatalogEntry = {
-      path: ref.path, catfold: ref.catfold, subfold: ref.subfold, day: ref.day, time: ref.time, name: ref.name,
-      size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, etag: etagOf(st), state: 'pending', dna: null, problem: null,
-    };
+    const entry = newEntry(ref, st);
     if (!hasSidecar) return entry;
     entry.state = 'complete';
-    if (readNow) this.readSidecarOf(entry);
+    if (readNow) readSidecarInto(this.root, entry);
     else this.unread.add(entry.path);
     return entry;
   }
@@ -396,27 +417,10 @@ export class Catalog {
   /** Reads the sidecar of an entry listed as complete before it was read. */
   private settle(e: CatalogEntry): void {
     if (!this.unread.delete(e.path)) return;
-    this.readSidecarOf(e);
+    readSidecarInto(this.root, e);
     if (e.state !== 'complete') {
       this.unsettled.add(e.path.slice(0, e.path.lastIndexOf('/')));
       if (e.state === 'invalid') this.log?.warn({ path: e.path }, `sidecar rejected, tarball not served: ${e.problem}`);
-    }
-  }
-
-  /** Sets state, dna and problem from the sidecar on disk. */
-  private readSidecarOf(entry: CatalogEntry): void {
-    const file = entry.path + DNA_SUFFIX;
-    try {
-      const text = readSidecar(join(this.root, file));
-      if (text === null) {
-        entry.state = 'pending';
-      } else {
-        entry.dna = parseDna(text, file);
-        entry.state = 'complete';
-      }
-    } catch (e) {
-      entry.state = 'invalid';
-      entry.problem = errCode(e) ? `${file}: cannot read sidecar: ${errCode(e)}` : (e as Error).message;
     }
   }
 

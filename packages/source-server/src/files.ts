@@ -7,7 +7,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DNA_SUFFIX, parseDna, reprDigestOf, type Logger } from '@altbackup/shared';
+import { DNA_SUFFIX, MAX_SIDECAR_BYTES, parseDna, reprDigestOf, type Logger } from '@altbackup/shared';
 import type { Catalog } from './catalog.js';
 import {
   contentRangeOf, decideRange, etagOf, evaluatePreconditions, httpDateOf, ifRangeAllowsRange, unsatisfiedRangeOf,
@@ -18,7 +18,6 @@ import { openInsideRoot, parseFilesUrl, readSmallInsideRoot } from './safePath.j
 import { RangeSender } from './sendRange.js';
 import type { StreamRegistry } from './streams.js';
 
-const MAX_SIDECAR_BYTES = 4096;
 const TEXT = 'text/plain; charset=utf-8';
 
 export interface FilesDeps {

@@ -3,7 +3,7 @@
  * selects, and the two ways to show them (JSON for programs, a table for
  * people with curl). Pure: the catalog is passed in.
  */
-import { AltError, humanSize, isWanted, selectDays, type ListedTarball, type ListingBody } from '@altbackup/shared';
+import { AltError, humanSize, isWanted, selectDays, splitList, type ListedTarball, type ListingBody } from '@altbackup/shared';
 import type { CatalogEntry } from './catalog.js';
 
 export interface ListingQuery {
@@ -34,10 +34,6 @@ function single(q: Raw, key: string): string | undefined {
   return v;
 }
 
-function splitList(v: string | undefined): string[] {
-  return (v ?? '').split(/[\s,]+/).filter((x) => x !== '');
-}
-
 const KNOWN_KEYS = new Set(['day', 'since', 'wanted', 'catfold', 'format']);
 
 /** Parses the query string of a listing request; throws QueryError with a one-line reason. */
@@ -51,7 +47,7 @@ export function parseListingQuery(q: Raw, ctx: QueryContext): ListingQuery {
     if (!(e instanceof AltError)) throw e;
     throw new QueryError(e.message.replace(/--(day|since)\b/g, '$1='));
   }
-  const catfoldList = splitList(single(q, 'catfold'));
+  const catfoldList = splitList(single(q, 'catfold') ?? '');
   for (const c of catfoldList) {
     if (!ctx.knownCatfolds.includes(c)) throw new QueryError(`unknown catfold ${JSON.stringify(c)}: this root has ${ctx.knownCatfolds.join(', ') || 'none'}`);
   }
@@ -59,7 +55,7 @@ export function parseListingQuery(q: Raw, ctx: QueryContext): ListingQuery {
   if (format !== undefined && format !== 'json' && format !== 'text') throw new QueryError(`format=${JSON.stringify(format)}: use json or text`);
   return {
     days,
-    wanted: splitList(single(q, 'wanted')),
+    wanted: splitList(single(q, 'wanted') ?? ''),
     catfolds: catfoldList.length > 0 ? catfoldList : null,
     format: format ?? (ctx.acceptsJson ? 'json' : 'text'),
   };

@@ -5,15 +5,12 @@
  * mtime is when the pull happened: a tarball pulled late would look fresh
  * while the backup it holds is old.
  */
+import { wallClockIn } from '@altbackup/shared';
 
 /** Offset of `timezone` from UTC at instant `ms`, in milliseconds. */
 function offsetAt(ms: number, timezone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const w = wallClockIn(timezone, ms);
+  const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return wall - Math.floor(ms / 1000) * 1000;
 }
 

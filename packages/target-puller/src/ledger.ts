@@ -5,7 +5,7 @@
  * data: every decision that protects data is also made from the files.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Forward-only migrations; the index + 1 is the schema version (PRAGMA user_version). */
@@ -151,9 +151,7 @@ export class Ledger {
   }
 
   lastRun(command: string): RunRow | undefined {
-    return this.db
-      .prepare("SELECT * FROM runs WHERE command = ? AND result != 'running' ORDER BY id DESC LIMIT 1")
-      .get(command) as RunRow | undefined;
+    return lastFinishedRun(this.db, command);
   }
 
   recordTransfer(runId: number | null, t: TransferRecord): number {
@@ -194,6 +192,37 @@ export class Ledger {
       .prepare(`SELECT v.* FROM verifications v JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id`)
       .all() as { path: string; expected_md5: string | null; expected_size: number | null; actual_md5: string | null; actual_size: number | null; ok: number }[];
     return rows.map((r) => ({ path: r.path, expectedMd5: r.expected_md5, expectedSize: r.expected_size, actualMd5: r.actual_md5, actualSize: r.actual_size, ok: r.ok === 1 }));
+  }
+}
+
+/** The newest finished run of `command`. */
+export function lastFinishedRun(db: Database.Database, command: string): RunRow | undefined {
+  return db
+    .prepare("SELECT * FROM runs WHERE command = ? AND result != 'running' ORDER BY id DESC LIMIT 1")
+    .get(command) as RunRow | undefined;
+}
+
+/**
+ * The ledger as `status`, `ls` and `report` read it. The writer's
+ * `Ledger.open` makes the folder, sets the journal mode and migrates the
+ * schema; a command that only reads must change nothing, so this open skips
+ * all three and refuses writes (`query_only`). The connection stays
+ * read-write underneath (SQLite falls back to read-only when the file is not
+ * writable) so that, closing last, it removes the -wal/-shm files SQLite
+ * makes to read a WAL database, as the writer's close does.
+ *
+ * `read(db)` on the ledger at `file`; `none` when there is no ledger or it has no schema yet.
+ */
+export function readLedger<T>(file: string, none: T, read: (db: Database.Database) => T): T {
+  if (!existsSync(file)) return none;
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('query_only = ON');
+    if (db.pragma('user_version', { simple: true }) === 0) return none;
+    return read(db);
+  } finally {
+    db.close();
   }
 }
 

@@ -22,6 +22,19 @@ async function appendAll(pf: PartFile, data: Buffer, chunk = 64 * 1024): Promise
   for (let off = 0; off < data.length; off += chunk) await pf.append(data.subarray(off, off + chunk));
 }
 
+/**
+ * Appends `data` a step at a time, letting each step's checkpoint land:
+ * appends never wait for a checkpoint (one runs at a time), so the hash is
+ * let catch up and the file synced after each step.
+ */
+async function appendCheckpointed(pf: PartFile, data: Buffer, step: number): Promise<void> {
+  for (let at = 0; at < data.length; at += step) {
+    await appendAll(pf, data.subarray(at, at + step));
+    await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
+    await pf.sync();
+  }
+}
+
 describe('PartFile', () => {
   let dir: string;
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'altbackup-partfile-')); });
@@ -69,12 +82,7 @@ describe('PartFile', () => {
     const saved: (PartCheckpoint | null)[] = [];
     const onCheckpoint = async (cp: PartCheckpoint | null) => { saved.push(cp); };
     const pf = await PartFile.open(file, { fresh: true, onCheckpoint, checkpointEvery: 1024 * 1024 });
-    // Appends never wait for a checkpoint (one runs at a time): sync between steps makes each step's land.
-    for (let at = 0; at < cut; at += 1536 * 1024) {
-      await appendAll(pf, data.subarray(at, Math.min(cut, at + 1536 * 1024)));
-      await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
-      await pf.sync();
-    }
+    await appendCheckpointed(pf, data.subarray(0, cut), 1536 * 1024);
     await pf.close();
     assert.equal(saved[0], null, 'a fresh file withdraws any older checkpoint first');
     const cps = saved.filter((c): c is PartCheckpoint => c !== null);
@@ -124,11 +132,7 @@ describe('PartFile', () => {
       onCheckpoint: async (cp) => { events.push(cp ? 'save' : `withdraw at ${existsSync(file) ? statSync(file).size : 'none'}`); },
     });
     const data = bytes(4 * 1024 * 1024, 8);
-    for (let at = 0; at < data.length; at += 1024 * 1024) {
-      await appendAll(pf, data.subarray(at, at + 1024 * 1024));
-      await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
-      await pf.sync();
-    }
+    await appendCheckpointed(pf, data, 1024 * 1024);
     const held = statSync(file).size;
     await pf.truncate();
     assert.ok(events.includes('save'));
@@ -145,11 +149,7 @@ describe('PartFile', () => {
     const data = bytes(3 * 1024 * 1024, 10);
     const saved: PartCheckpoint[] = [];
     const pf = await PartFile.open(file, { fresh: true, checkpointEvery: 1024 * 1024, onCheckpoint: async (cp) => { if (cp) saved.push(cp); } });
-    for (let at = 0; at < data.length; at += 1024 * 1024) {
-      await appendAll(pf, data.subarray(at, at + 1024 * 1024));
-      await pf.digest(); // the hash has caught up: the next checkpoint covers these bytes
-      await pf.sync();
-    }
+    await appendCheckpointed(pf, data, 1024 * 1024);
     await pf.close();
     const cp = saved.at(-1)!;
     assert.ok(cp.offset > 0, JSON.stringify(saved));

@@ -56,7 +56,7 @@ export class PartFile {
   /** Writes run one after another, in file order. */
   private writes: Promise<void> = Promise.resolve();
   private queued = 0;
-  private lastCheckpoint: number;
+  /** The last checkpoint saved (or taken over at open); null while none covers the file's bytes. */
   private saved: PartCheckpoint | null;
   private checkpointing: Promise<void> | null = null;
   /** Bumped when the file is emptied: a checkpoint under way for the old bytes is dropped. */
@@ -80,7 +80,6 @@ export class PartFile {
     this.accepted = size;
     this.rehashed = size - (cp?.offset ?? 0);
     this.saved = cp;
-    this.lastCheckpoint = cp?.offset ?? 0;
     this.onCheckpoint = opts.onCheckpoint;
     this.checkpointEvery = opts.checkpointEvery ?? 32 * BLOCK;
   }
@@ -111,20 +110,23 @@ export class PartFile {
   private startReadBack(from: number, to: number): void {
     const { md5 } = this;
     const held: Buffer[][] = (this.held = []);
+    // truncate waits for this before it drops `held`: here it is still this read-back's.
     this.readBack = hashRange(this.fh, md5, from, to, () => this.stopReadBack).then(() => {
       for (const chunks of held) md5.update(chunks);
-      if (this.held === held) {
-        this.held = null;
-        this.heldBytes = 0;
-      }
+      this.held = null;
+      this.heldBytes = 0;
     });
-    // A failure surfaces at the next append, flush or digest.
+    // A failure surfaces when an append finds `held` full, or at the digest.
     this.readBack.catch(() => undefined);
   }
 
   /** The last checkpoint saved (or taken over at open) for the bytes in the file. */
   get checkpoint(): PartCheckpoint | null {
     return this.saved;
+  }
+
+  private get checkpointed(): number {
+    return this.saved?.offset ?? 0;
   }
 
   /** Bytes held, including those still on their way to the disk. */
@@ -165,7 +167,7 @@ export class PartFile {
     // is reported then (the queue stops draining), not as an unhandled rejection.
     write.catch(() => undefined);
     this.writes = write;
-    if (this.onCheckpoint && !this.checkpointing && this.accepted - this.lastCheckpoint >= this.checkpointEvery) {
+    if (this.onCheckpoint && !this.checkpointing && this.accepted - this.checkpointed >= this.checkpointEvery) {
       this.checkpointing = this.saveCheckpoint().finally(() => (this.checkpointing = null));
     }
   }
@@ -178,14 +180,13 @@ export class PartFile {
     const generation = this.generation;
     try {
       const cp: PartCheckpoint = { ...this.md5.save(), file: this.fileId };
-      if (cp.offset <= this.lastCheckpoint) return;
+      if (cp.offset <= this.checkpointed) return;
       // Every byte hashed by then was queued for the disk before: once those writes are done, sync.
       await this.writes;
       await this.fh.datasync();
       if (generation !== this.generation) return;
       await this.onCheckpoint!(cp);
       this.saved = cp;
-      this.lastCheckpoint = cp.offset;
     } catch {
       // The next checkpoint tries again; the file and hash are unaffected.
     }
@@ -216,7 +217,6 @@ export class PartFile {
     this.md5.close();
     this.md5 = new ResumableMd5();
     this.accepted = 0;
-    this.lastCheckpoint = 0;
   }
 
   /** Flushes, then returns the MD5 of the whole file without ending the hash. */

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import pRetry from 'p-retry';
 import {
-  AltError, formatDuration, humanSize, isWanted, type Config, type Logger,
+  AltError, formatDuration, humanSize, type Config, type Logger,
 } from '@altbackup/shared';
 import { throttleFor } from './bandwidth.js';
 import { Ledger } from './ledger.js';
@@ -156,8 +156,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
     for (const bad of listing.invalid) {
       log.warn({ path: bad.path }, `${bad.path}: the source does not serve it (${bad.problem}); fix its sidecar on the source`);
     }
-    const entries = listing.entries.filter((e) => isWanted(e.name, config.wanted));
-    const pending = listing.pending.filter((p) => isWanted(p.slice(p.lastIndexOf('/') + 1), config.wanted));
+    const { entries, pending } = listing;
     const states = new Map<string, TargetState>();
     for (const e of entries) states.set(e.path, await readTargetState(root, e.path));
     const plan = makePlan(entries, pending, (p) => states.get(p), ledger?.purgedTarballs() ?? new Set());
@@ -203,10 +202,7 @@ export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary
         }),
       });
       progress.stop(item.entry.path);
-      ledger?.recordTransfer(runId, {
-        path: o.path, size: o.dna.size, md5: o.dna.dig, etag: o.etag, sourceUrl: o.sourceUrl, bytesFetched: o.bytesFetched,
-        resumedFrom: o.resumedFrom, attempts: o.attempts, startedAt: o.startedAt, endedAt: o.endedAt, result: o.result, error: o.error,
-      });
+      ledger?.recordTransfer(runId, { ...o, size: o.dna.size, md5: o.dna.dig });
       const line = outcomeLine(o);
       if (o.result === 'ok') fileLog.info({ path: o.path, bytes: o.bytesFetched, attempts: o.attempts }, line);
       else fileLog.error({ path: o.path, result: o.result }, line);

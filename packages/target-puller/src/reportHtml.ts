@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { formatDuration } from '@altbackup/shared';
+import { formatDuration, localDateTime } from '@altbackup/shared';
 import type { Chart, ReportData, RunSummary, TransferRow, Unit } from './reportData.js';
 
 export function escapeHtml(s: string): string {
@@ -50,15 +50,6 @@ export function formatValue(v: number, unit: Unit): string {
   const x = v / 1024 ** k;
   const shown = Math.round(x * (x < 10 ? 100 : 10)) / (x < 10 ? 100 : 10);
   return `${shown}${BYTE_UNITS[k]}${unit === 'bytes/s' ? '/s' : ''}`;
-}
-
-/** `2024-03-01 13:00:02` in the site's timezone. */
-export function localTime(ms: number, timezone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (t: string) => parts.find((p) => p.type === t)!.value;
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
 /**
@@ -182,7 +173,7 @@ function runRows(r: RunSummary, timezone: string): [string, string][] {
   return [
     ['run', `#${r.id}`],
     ['result', r.result],
-    ['started', localTime(r.startedAt, timezone)],
+    ['started', localDateTime(r.startedAt, timezone)],
     ['duration', formatDuration(r.durationS * 1000)],
     ['files', String(r.files)],
     ['bytes fetched', formatValue(r.bytesFetched, 'bytes')],
@@ -241,7 +232,7 @@ export function reportHtml(data: ReportData, meta: { ledgerFile: string; host: s
 </head>
 <body data-timezone="${escapeHtml(data.timezone)}">
 <h1>altbackup report: ${escapeHtml(meta.host)}</h1>
-<p class="meta">generated ${escapeHtml(localTime(data.generatedAt, data.timezone))} (${escapeHtml(data.timezone)}) from ${escapeHtml(meta.ledgerFile)}; ${data.runs.length} finished pull run${data.runs.length === 1 ? '' : 's'}; charts by uPlot ${escapeHtml(assets.version)}</p>
+<p class="meta">generated ${escapeHtml(localDateTime(data.generatedAt, data.timezone))} (${escapeHtml(data.timezone)}) from ${escapeHtml(meta.ledgerFile)}; ${data.runs.length} finished pull run${data.runs.length === 1 ? '' : 's'}; charts by uPlot ${escapeHtml(assets.version)}</p>
 <section id="latest"><h2>Latest pull run</h2>
 ${latestRunHtml(data)}
 </section>

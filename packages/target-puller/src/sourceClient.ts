@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
-import { AltError, ExitCode, parseTarballPath, redactUrl, type Config, type ListedTarball, type ListingBody, type Logger } from '@altbackup/shared';
+import { AltError, ExitCode, isWanted, parseTarballPath, reasonOf, redactUrl, type Config, type ListedTarball, type ListingBody, type Logger } from '@altbackup/shared';
 import type { SourceEntry } from './plan.js';
 import { HttpStatusError, classify, isTlsCode, errorCode, shortCause } from './retryPolicy.js';
 
@@ -52,7 +52,7 @@ function readSecret(file: string, what: string): string {
     return text;
   } catch (e) {
     if (e instanceof AltError) throw e;
-    throw new AltError('unreadable-file', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ExitCode.usage);
+    throw new AltError('unreadable-file', `cannot read ${what} ${file}: ${reasonOf(e)}`, ExitCode.usage);
   }
 }
 
@@ -168,6 +168,8 @@ export class SourceClient {
     const pending: string[] = [];
     const invalid: { path: string; problem: string }[] = [];
     let used = '';
+    // The server filters by `wanted` too; this keeps a server that did not from choosing what is written here.
+    const wantedPath = (path: string) => isWanted(path.slice(path.lastIndexOf('/') + 1), wanted);
     for (const day of days) {
       const { source, url, res } = await this.send((s) => listingUrl(s, { day, wanted }), { accept: 'application/json' }, signal);
       used = source;
@@ -176,8 +178,8 @@ export class SourceClient {
         throw new HttpStatusError(res.statusCode, url);
       }
       const parsed = parseListing(await res.body.json(), url);
-      entries.push(...parsed.entries.filter((e) => e.day === day));
-      pending.push(...parsed.pending);
+      entries.push(...parsed.entries.filter((e) => e.day === day && isWanted(e.name, wanted)));
+      pending.push(...parsed.pending.filter(wantedPath));
       invalid.push(...parsed.invalid);
     }
     return { entries, pending, invalid, source: used };

@@ -5,7 +5,7 @@
  * These commands must answer quickly even when the source is down, hence the
  * cap on every timeout.
  */
-import { AltError, compareByPath, isWanted, redactUrl, type Config, type Logger } from '@altbackup/shared';
+import { AltError, compareByPath, redactUrl, type Config, type Logger } from '@altbackup/shared';
 import type { SourceEntry } from './plan.js';
 import { HttpStatusError, adviceForStatus, shortCause } from './retryPolicy.js';
 import { AllSourcesFailed, SourceClient, clientOptionsFrom } from './sourceClient.js';
@@ -40,11 +40,10 @@ export async function fetchListing(config: Config, query: ListingQuery, log: Log
   const bounded = AbortSignal.any([AbortSignal.timeout(cap * 2), ...(signal ? [signal] : [])]);
   try {
     const got = await client.listing(query.days, query.wanted, bounded);
-    const wanted = (path: string) => isWanted(path.slice(path.lastIndexOf('/') + 1), query.wanted);
     return {
       source: redactUrl(got.source),
-      complete: got.entries.filter((e) => wanted(e.path)).sort(compareByPath),
-      pending: [...new Set(got.pending)].filter(wanted).sort(),
+      complete: got.entries.sort(compareByPath),
+      pending: [...new Set(got.pending)].sort(),
     };
   } catch (e) {
     throw listingError(e, bounded.aborted && !signal?.aborted ? cap * 2 : null);

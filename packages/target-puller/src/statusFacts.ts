@@ -13,10 +13,10 @@ import { backupTimeMs } from './backupTime.js';
 import type {
   InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, TarballFact,
 } from './healthCheck.js';
-import { Ledger } from './ledger.js';
+import { lastFinishedRun, readLedger } from './ledger.js';
 import { readLockHolder } from './lockHolder.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
-import { tarballStates } from './targetList.js';
+import { ledgerVerdicts, tarballStates, type LedgerVerdict } from './targetList.js';
 
 /**
  * What status needs of the source listing (sourceListing.ts `fetchListing`
@@ -56,6 +56,8 @@ interface LedgerFacts {
   lastRun: RunFact | null;
   running: StatusFacts['running'];
   mismatches: MismatchFact[];
+  /** The latest verification per path, for the same state rule as `ls`. */
+  verdicts: Map<string, LedgerVerdict>;
 }
 
 /**
@@ -63,24 +65,22 @@ interface LedgerFacts {
  * no later successful transfer replaced it; a later good verification
  * resolves it too, since only the latest verification per path counts.
  */
-function readLedger(file: string, root: string): LedgerFacts {
-  if (!existsSync(file)) return { lastRun: null, running: null, mismatches: [] };
-  const ledger = Ledger.open(file);
-  try {
-    const run = ledger.lastRun('pull');
+function readLedgerFacts(file: string, root: string): LedgerFacts {
+  return readLedger<LedgerFacts>(file, { lastRun: null, running: null, mismatches: [], verdicts: new Map() }, (db) => {
+    const run = lastFinishedRun(db, 'pull');
     const lastRun: RunFact | null = run ? {
       id: run.id, result: run.result, startedAt: run.started_at, endedAt: run.ended_at,
       durationMs: run.ended_at === null ? null : run.ended_at - run.started_at,
       files: run.files, bytes: run.bytes, error: run.error,
     } : null;
-    const runningRows = ledger.db
+    const runningRows = db
       .prepare("SELECT id, pid, started_at FROM runs WHERE command = 'pull' AND result = 'running' ORDER BY id DESC")
       .all() as { id: number; pid: number; started_at: number }[];
     // The pull lock decides whether a pull runs (as for check_target); the
     // ledger row only names it. A row left 'running' by a killed pull is not.
     const holder = readLockHolder(root);
     const live = runningRows.find((r) => holder !== null && r.pid === holder.pid);
-    const failed = ledger.db
+    const failed = db
       .prepare(`SELECT v.path, v.expected_md5, v.actual_md5, v.expected_size, v.actual_size, v.at FROM verifications v
                 JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id
                 WHERE v.ok = 0 AND NOT EXISTS (
@@ -90,10 +90,8 @@ function readLedger(file: string, root: string): LedgerFacts {
     const mismatches = failed
       .filter((v) => existsSync(isAbsolute(v.path) ? v.path : join(root, v.path)))
       .map((v) => ({ path: v.path, expectedMd5: v.expected_md5, actualMd5: v.actual_md5, expectedSize: v.expected_size, actualSize: v.actual_size }));
-    return { lastRun, running: live ? { id: live.id, pid: live.pid, startedAt: live.started_at } : null, mismatches };
-  } finally {
-    ledger.close();
-  }
+    return { lastRun, running: live ? { id: live.id, pid: live.pid, startedAt: live.started_at } : null, mismatches, verdicts: ledgerVerdicts(db) };
+  });
 }
 
 async function readSource(opts: GatherOptions): Promise<{ fact: SourceFact; listing: SourceView | null }> {
@@ -158,11 +156,11 @@ export async function gatherStatusFacts(config: Config, opts: GatherOptions): Pr
   const root = requireTargetRoot(config);
   const now = opts.now ?? Date.now();
   const [scanned, source] = await Promise.all([scanTree(root, { includePartOnly: true }), readSource(opts)]);
-  const ledger = readLedger(ledgerPathOf(config), root);
+  const { verdicts, ...ledger } = readLedgerFacts(ledgerPathOf(config), root);
   // A tarball with a sidecar counts only if `ls` would call it verified
   // (sidecar readable, sizes agree). One the ledger reports as an outstanding
   // mismatch stays in the counts: that reason line already explains it.
-  const states = await tarballStates(scanned.filter((t) => t.exists && t.hasSidecar), ledgerPathOf(config));
+  const states = await tarballStates(scanned.filter((t) => t.exists && t.hasSidecar), verdicts);
   const reported = new Set(ledger.mismatches.map((m) => m.path));
   const found = scanned.filter((t) => !(t.exists && t.hasSidecar) || states.get(t.path)?.state === 'verified' || reported.has(t.path));
   const names = statusNames(config, found);

@@ -11,10 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import {
-  AltError, compareByPath, digestFiles, humanSize, isWanted, parseDna, scanTree, sidecarPathOf, wantedNameOf,
-  type Config, type Dna, type FileDigest, type FoundTarball, type Logger,
-} from '@altbackup/shared';
+import { AltError, compareByPath, digestFiles, humanSize, isWanted, parseDna, reasonOf, scanTree, sidecarPathOf, wantedNameOf, type Config, type Dna, type FileDigest, type FoundTarball, type Logger } from '@altbackup/shared';
 import { Ledger } from './ledger.js';
 import { describeHolder, readLockHolder, type LockHolder } from './lockHolder.js';
 import { fetchListing } from './sourceListing.js';
@@ -246,7 +243,7 @@ async function readSidecar(found: FoundTarball): Promise<Dna | { error: string }
   try {
     return parseDna(await readFile(file, 'utf8'), file);
   } catch (e) {
-    return { error: e instanceof AltError ? e.message : `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    return { error: e instanceof AltError ? e.message : `cannot read ${file}: ${reasonOf(e)}` };
   }
 }
 

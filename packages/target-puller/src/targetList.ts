@@ -3,12 +3,12 @@
  * and the source's listing, as `ls -lh`-style tables or JSON. `ls` reads the
  * files and the ledger and changes nothing (not even creating a ledger).
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type Database from 'better-sqlite3';
 import {
   humanSize, isWanted, parseDna, scanTree, sidecarPathOf, type Config, type Dna, type FoundTarball,
 } from '@altbackup/shared';
-import { Ledger } from './ledger.js';
+import { readLedger } from './ledger.js';
 import type { Listing } from './sourceListing.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
 
@@ -50,20 +50,12 @@ export function listState(t: Pick<FoundTarball, 'exists' | 'size' | 'mtimeMs' | 
   return { state: 'verified', why: 'sidecar size matches' };
 }
 
-/** Latest verification per path, with its time; empty when there is no ledger yet. */
-export function ledgerVerdicts(file: string): Map<string, LedgerVerdict> {
-  const out = new Map<string, LedgerVerdict>();
-  if (!existsSync(file)) return out;
-  const ledger = Ledger.open(file);
-  try {
-    const rows = ledger.db
-      .prepare('SELECT v.path, v.ok, v.actual_size, v.at FROM verifications v JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id')
-      .all() as { path: string; ok: number; actual_size: number | null; at: number }[];
-    for (const r of rows) out.set(r.path, { ok: r.ok === 1, actualSize: r.actual_size, at: r.at });
-  } finally {
-    ledger.close();
-  }
-  return out;
+/** Latest verification per path, with its time. */
+export function ledgerVerdicts(db: Database.Database): Map<string, LedgerVerdict> {
+  const rows = db
+    .prepare('SELECT v.path, v.ok, v.actual_size, v.at FROM verifications v JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id')
+    .all() as { path: string; ok: number; actual_size: number | null; at: number }[];
+  return new Map(rows.map((r) => [r.path, { ok: r.ok === 1, actualSize: r.actual_size, at: r.at }]));
 }
 
 async function sidecarOf(t: FoundTarball): Promise<Dna | 'invalid' | null> {
@@ -86,8 +78,7 @@ export interface TarballState {
  * The verification state of each tarball found, the one rule `ls` and
  * `status` share: sidecar read, sizes compared, the latest ledger verdict.
  */
-export async function tarballStates(found: readonly FoundTarball[], ledgerFile: string): Promise<Map<string, TarballState>> {
-  const verdicts = ledgerVerdicts(ledgerFile);
+export async function tarballStates(found: readonly FoundTarball[], verdicts: ReadonlyMap<string, LedgerVerdict>): Promise<Map<string, TarballState>> {
   const out = new Map<string, TarballState>();
   for (const t of found) {
     const sidecar = await sidecarOf(t);
@@ -99,7 +90,7 @@ export async function tarballStates(found: readonly FoundTarball[], ledgerFile: 
 export async function listTarget(config: Config, days: ReadonlySet<string> | undefined): Promise<ListRow[]> {
   const root = requireTargetRoot(config);
   const found = (await scanTree(root, { days, includePartOnly: true })).filter((t) => isWanted(t.name, config.wanted));
-  const states = await tarballStates(found, ledgerPathOf(config));
+  const states = await tarballStates(found, readLedger(ledgerPathOf(config), new Map(), ledgerVerdicts));
   return found.map((t) => {
     const { state, why, sidecar } = states.get(t.path)!;
     return {

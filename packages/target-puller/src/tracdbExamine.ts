@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import { AltError } from '@altbackup/shared';
+import { AltError, reasonOf } from '@altbackup/shared';
 import { SQLITE_MAGIC } from './tracdbExtract.js';
 
 /** One slave's line, as SQLite computes it (max(rev) compares text). */
@@ -86,7 +86,7 @@ async function sqliteHeader(file: string): Promise<Buffer> {
   try {
     fh = await open(file, 'r');
   } catch (e) {
-    throw new AltError('tracdb-unreadable', `${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run extract_tracdb again`);
+    throw new AltError('tracdb-unreadable', `${file}: cannot open (${reasonOf(e)}): run extract_tracdb again`);
   }
   try {
     const buf = Buffer.alloc(100);

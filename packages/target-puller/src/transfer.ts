@@ -12,6 +12,7 @@ import type { Dispatcher } from 'undici';
 import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logger } from '@altbackup/shared';
 import type { Throttle } from './bandwidth.js';
 import { fsyncDir, metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
+import type { TransferRecord } from './ledger.js';
 import { PartFile } from './partFile.js';
 import type { PartCheckpoint } from './partCheckpoint.js';
 import { describeFailure, isRetryable } from './sourceFailure.js';
@@ -41,21 +42,13 @@ export interface Verification {
   ok: boolean;
 }
 
-export type TransferResult = 'ok' | 'failed' | 'mismatch' | 'aborted';
+export type TransferResult = TransferRecord['result'];
 
-export interface TransferOutcome {
-  path: string;
-  result: TransferResult;
+/** What the ledger records of a transfer, with the dna in place of its size and md5. */
+export interface TransferOutcome extends Omit<TransferRecord, 'size' | 'md5' | 'endedAt'> {
   /** The dna the tarball was verified against (from the source). */
   dna: Dna;
-  etag: string | null;
-  sourceUrl: string | null;
-  bytesFetched: number;
-  resumedFrom: number;
-  attempts: number;
-  startedAt: number;
   endedAt: number;
-  error: string | null;
   quarantined: string[];
 }
 
@@ -100,10 +93,11 @@ export async function transferTarball(item: PlanItem, ctx: TransferContext): Pro
     // A final name without sidecar that is not being continued holds nothing worth keeping.
     await unlinkQuiet(abs);
   }
-  if (item.action === 'fetch') await unlinkQuiet(metaPathOf(partAbs));
 
   // What `.part.meta` holds: written when the file's identity is known, then
-  // again at each hash checkpoint; the writes run one after another.
+  // again at each hash checkpoint; the writes run one after another. A fresh
+  // open withdraws the checkpoint first, which, with no meta written yet,
+  // removes an older run's `.part.meta` (durably).
   let meta: PartMeta | null = null;
   let metaWrites: Promise<void> = Promise.resolve();
   const saveMeta = (next: PartMeta | null): Promise<void> => {
@@ -274,5 +268,3 @@ function finish(out: TransferOutcome): TransferOutcome {
   out.endedAt = Date.now();
   return out;
 }
-
-/** One operator line for a transfer that gave up: what, where (no token), what to do. */

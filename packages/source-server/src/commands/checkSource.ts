@@ -1,4 +1,4 @@
-import { AltError, digestFiles, isWanted, selectDays, type CommandContext, type FileDigest } from '@altbackup/shared';
+import { AltError, commandDays, digestFiles, isWanted, type CommandContext, type FileDigest } from '@altbackup/shared';
 import { scanDays } from '../localScan.js';
 import { checkCounts, countLine, judgeTarball, summaryLine, tarballLine } from '../sourceCheck.js';
 import { requireRoot } from '../sourceRoot.js';
@@ -6,10 +6,8 @@ import { requireRoot } from '../sourceRoot.js';
 export async function run(ctx: CommandContext): Promise<number | void> {
   const { config } = ctx;
   const root = requireRoot(config);
-  const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: config.timezone });
-  const entries = (await scanDays(root, days))
-    .filter((e) => isWanted(e.name, config.wanted))
-    .sort((a, b) => (a.day + a.path < b.day + b.path ? -1 : 1));
+  const days = commandDays(ctx);
+  const entries = (await scanDays(root, days)).filter((e) => isWanted(e.name, config.wanted));
   const toDigest = entries.filter((e) => e.state === 'complete');
   const digests = new Map<string, FileDigest | { error: string }>();
   for (const r of await digestFiles(toDigest.map((e) => e.abs))) {

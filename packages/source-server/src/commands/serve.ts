@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { usageError, type CommandContext } from '@altbackup/shared';
+import { reasonOf, usageError, type CommandContext } from '@altbackup/shared';
 import { checkExposure, loadToken, parseListen, urlOf } from '../auth.js';
 import { Catalog } from '../catalog.js';
 import { Metrics } from '../metrics.js';
@@ -14,7 +14,7 @@ function readPem(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw usageError('tls-unreadable', `cannot read TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError('tls-unreadable', `cannot read TLS ${what} ${file}: ${reasonOf(e)}`);
   }
 }
 
@@ -60,7 +60,7 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   } catch (e) {
     stop.cancel();
     await catalog.stopRefresh();
-    throw usageError('listen-failed', `cannot listen on ${s.listen}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError('listen-failed', `cannot listen on ${s.listen}: ${reasonOf(e)}`);
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;

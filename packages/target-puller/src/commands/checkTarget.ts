@@ -1,10 +1,10 @@
-import { selectDays, type CommandContext } from '@altbackup/shared';
+import { commandDays, type CommandContext } from '@altbackup/shared';
 import { checkTarget, formatReport, reportJson } from '../targetCheck.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const days = ctx.opts.all === true
     ? 'all'
-    : selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+    : commandDays(ctx);
   const report = await checkTarget(ctx.config, { days }, ctx.log);
   ctx.out.write(ctx.opts.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
   for (const p of report.problems) ctx.err.write(`altbackup check_target: ${p}\n`);

@@ -16,9 +16,10 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   const reports: unknown[] = [];
   let failures = 0;
   for (const trac of tracs) {
+    // Oldest first, so with several runs on one day the newest, the day's state, is set last.
+    const newestOfDay = new Map((await listExtracted(base, trac, new Set(days))).map((db) => [db.day, db]));
     for (const day of days) {
-      // Several runs on one day: the newest is the day's state.
-      const db = (await listExtracted(base, trac, new Set([day]))).at(-1);
+      const db = newestOfDay.get(day);
       try {
         if (!db) {
           throw new AltError('not-extracted', `no extracted trac.db for tracs/${trac} on ${day} under ${base}: run \`altbackup extract_tracdb --day ${day}\` first`);

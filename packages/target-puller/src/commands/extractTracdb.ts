@@ -1,6 +1,4 @@
-import {
-  AltError, humanSize, operatorLine, scanTree, selectDays, type CommandContext,
-} from '@altbackup/shared';
+import { AltError, commandDays, humanSize, operatorLine, scanTree, type CommandContext } from '@altbackup/shared';
 import { Ledger } from '../ledger.js';
 import { stateOf } from '../purgeTarget.js';
 import { extractBaseOf, ledgerPathOf, requireTargetRoot, wantedTracs } from '../targetDirs.js';
@@ -9,7 +7,7 @@ import { extractedPathOf, extractMember, tracdbMemberOf } from '../tracdbExtract
 export async function run(ctx: CommandContext): Promise<number | void> {
   const root = requireTargetRoot(ctx.config);
   const base = extractBaseOf(ctx.config);
-  const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+  const days = commandDays(ctx);
   const dryRun = ctx.opts['dry-run'] === true;
   const tracs = await wantedTracs([root], ctx.config.wanted);
   if (tracs.length === 0) {

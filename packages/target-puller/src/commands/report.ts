@@ -5,17 +5,18 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { AltError, usageError, writeFileAtomic, type CommandContext,  } from '@altbackup/shared';
-import { Ledger, type RunRow } from '../ledger.js';
+import type Database from 'better-sqlite3';
+import { AltError, reasonOf, usageError, writeFileAtomic, type CommandContext } from '@altbackup/shared';
+import { readLedger, type RunRow } from '../ledger.js';
 import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../reportData.js';
 import { reportHtml } from '../reportHtml.js';
 import { ledgerPathOf } from '../targetDirs.js';
 
-export function readLedgerRows(ledger: Ledger): LedgerRows {
+function readLedgerRows(db: Database.Database): LedgerRows {
   return {
-    runs: ledger.db.prepare('SELECT * FROM runs ORDER BY id').all() as RunRow[],
-    transfers: ledger.db.prepare('SELECT id, run_id, path, size, md5, bytes_fetched, resumed_from, attempts, started_at, ended_at, result, error FROM transfers ORDER BY id').all() as TransferRow[],
-    verifications: ledger.db.prepare('SELECT id, run_id, path, actual_size, ok, at FROM verifications ORDER BY id').all() as VerificationRow[],
+    runs: db.prepare('SELECT * FROM runs ORDER BY id').all() as RunRow[],
+    transfers: db.prepare('SELECT id, run_id, path, size, md5, bytes_fetched, resumed_from, attempts, started_at, ended_at, result, error FROM transfers ORDER BY id').all() as TransferRow[],
+    verifications: db.prepare('SELECT id, run_id, path, actual_size, ok, at FROM verifications ORDER BY id').all() as VerificationRow[],
   };
 }
 
@@ -27,18 +28,12 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   if (!existsSync(file)) {
     throw new AltError('no-ledger', `no ledger at ${file}: run a pull first, or point target.ledger / --ledger at the ledger file`);
   }
-  const ledger = Ledger.open(file);
-  let rows: LedgerRows;
-  try {
-    rows = readLedgerRows(ledger);
-  } finally {
-    ledger.close();
-  }
+  const rows = readLedger(file, { runs: [], transfers: [], verifications: [] }, readLedgerRows);
   const data = reportData(rows, { names: config.wanted.length ? config.wanted : Object.keys(config.expect), timezone: config.timezone, now: Date.now() });
   try {
     await writeFileAtomic(out, reportHtml(data, { ledgerFile: file, host: hostname() }));
   } catch (e) {
-    throw new AltError('report-write', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
+    throw new AltError('report-write', `cannot write ${out}: ${reasonOf(e)}; check that its folder exists and is writable`);
   }
   ctx.log.info({ out, runs: data.runs.length }, 'report written');
   ctx.out.write(`wrote ${out} (${data.runs.length} pull runs)\n`);

@@ -1,9 +1,9 @@
-import { selectDays, type CommandContext } from '@altbackup/shared';
+import { commandDays, type CommandContext } from '@altbackup/shared';
 import { fetchListing } from '../sourceListing.js';
 import { formatSourceList } from '../targetList.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
-  const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: ctx.config.timezone });
+  const days = commandDays(ctx);
   const listing = await fetchListing(ctx.config, { days, wanted: ctx.config.wanted }, ctx.log);
   ctx.out.write(ctx.opts.json ? JSON.stringify(listing, null, 2) + '\n' : formatSourceList(listing));
 }

@@ -5,7 +5,7 @@
  * Prometheus textfile and turns "unhealthy" into exit 1 with one stderr line
  * per reason.
  */
-import { AltError, ExitCode, formatDuration, humanSize, renderMetrics, selectDays, todayIn, writeFileAtomic, type CommandContext, type Config, type Logger } from '@altbackup/shared';
+import { AltError, commandDays, ExitCode, formatDuration, humanSize, localDateTime, reasonOf, renderMetrics, todayIn, writeFileAtomic, type CommandContext, type Config, type Logger } from '@altbackup/shared';
 import { ageMs, assessHealth, type Health, type StatusFacts } from '../healthCheck.js';
 import { statusMetrics } from '../promTextfile.js';
 import { fetchListing } from '../sourceListing.js';
@@ -20,13 +20,6 @@ function listSourceOf(config: Config, log: Logger): ListSource | undefined {
   if (config.target.sources.length === 0) return undefined;
   const capMs = listTimeoutOf(config);
   return (days, signal) => fetchListing(config, { days, wanted: config.wanted, capMs }, log, signal);
-}
-
-/** `2013-05-29 13:00:02` in the site's timezone. */
-export function formatLocal(ms: number, timezone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).format(new Date(ms));
 }
 
 export function alignTable(rows: readonly (readonly string[])[]): string[] {
@@ -64,16 +57,16 @@ export function statusText(f: StatusFacts, h: Health): string {
   lines.push(f.source.known ? `source: ${f.source.url} answered` : `source: pending unknown (${f.source.error})`);
   const r = f.lastRun;
   lines.push(r
-    ? `last pull: #${r.id} ${r.result}, started ${formatLocal(r.startedAt, f.timezone)}, took ${r.durationMs === null ? '?' : formatDuration(r.durationMs)}, ${r.files} files, ${humanSize(r.bytes)}${r.error ? `: ${r.error}` : ''}`
+    ? `last pull: #${r.id} ${r.result}, started ${localDateTime(r.startedAt, f.timezone)}, took ${r.durationMs === null ? '?' : formatDuration(r.durationMs)}, ${r.files} files, ${humanSize(r.bytes)}${r.error ? `: ${r.error}` : ''}`
     : 'last pull: none recorded');
-  if (f.running) lines.push(`pull running: #${f.running.id} pid ${f.running.pid} since ${formatLocal(f.running.startedAt, f.timezone)}`);
+  if (f.running) lines.push(`pull running: #${f.running.id} pid ${f.running.pid} since ${localDateTime(f.running.startedAt, f.timezone)}`);
   lines.push(h.healthy ? 'status: healthy' : `status: UNHEALTHY (${h.reasons.length} reason${h.reasons.length === 1 ? '' : 's'})`);
   return lines.join('\n') + '\n';
 }
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const { config } = ctx;
-  const days = selectDays({ day: ctx.opts.day as string | undefined, since: ctx.opts.since as string | undefined }, { timezone: config.timezone });
+  const days = commandDays(ctx);
   const facts = await gatherStatusFacts(config, { days, listSource: listSourceOf(config, ctx.log), listTimeoutMs: listTimeoutOf(config) });
   const health = assessHealth(facts);
   ctx.out.write(ctx.opts.json ? JSON.stringify({ ...health, ...facts }, null, 2) + '\n' : statusText(facts, health));
@@ -83,7 +76,7 @@ export async function run(ctx: CommandContext): Promise<number | void> {
     try {
       await writeFileAtomic(promFile, renderMetrics(statusMetrics(facts, health)));
     } catch (e) {
-      throw new AltError('prometheus-write', `cannot write metrics file ${promFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; check that its folder exists and is writable`);
+      throw new AltError('prometheus-write', `cannot write metrics file ${promFile}: ${reasonOf(e)}; check that its folder exists and is writable`);
     }
   }
   for (const reason of health.reasons) ctx.err.write(`${ctx.program.name} status: ${reason}\n`);
