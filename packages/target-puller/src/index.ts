@@ -1,2 +1,2 @@
 export { targetProgram } from './program.js';
-export * from './ledger.js';
+export * from './ledger/ledger.js';

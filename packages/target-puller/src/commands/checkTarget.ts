@@ -1,5 +1,5 @@
 import { commandDays, type CommandContext } from '@altbackup/shared';
-import { checkTarget, formatReport, reportJson } from '../targetCheck.js';
+import { checkTarget, formatReport, reportJson } from '../check/checkTarget.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const days = ctx.opts.all === true

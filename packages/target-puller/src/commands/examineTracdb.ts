@@ -1,7 +1,7 @@
 import { AltError, operatorLine, selectDays, type CommandContext } from '@altbackup/shared';
-import { listExtracted } from '../extractedRetention.js';
-import { extractBaseOf, requireTargetRoot, wantedTracs } from '../targetDirs.js';
-import { formatSlaveTable, queryTracdb, reportRows, staleBefore, utcDateTime, windowStart, type Window } from '../tracdbExamine.js';
+import { listExtracted } from '../trac/purgeExtracted.js';
+import { extractBaseOf, requireTargetRoot, wantedTracs } from '../target/targetDirs.js';
+import { formatSlaveTable, queryTracdb, reportRows, staleBefore, utcDateTime, windowStart, type Window } from '../trac/examineTracdb.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const root = requireTargetRoot(ctx.config);

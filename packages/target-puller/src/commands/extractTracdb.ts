@@ -1,8 +1,8 @@
 import { AltError, commandDays, humanSize, operatorLine, scanTree, type CommandContext } from '@altbackup/shared';
-import { Ledger } from '../ledger.js';
-import { stateOf } from '../purgeTarget.js';
-import { extractBaseOf, ledgerPathOf, requireTargetRoot, wantedTracs } from '../targetDirs.js';
-import { extractedPathOf, extractMember, tracdbMemberOf } from '../tracdbExtract.js';
+import { Ledger } from '../ledger/ledger.js';
+import { stateOf } from '../retention/purgeTarget.js';
+import { extractBaseOf, ledgerPathOf, requireTargetRoot, wantedTracs } from '../target/targetDirs.js';
+import { extractedPathOf, extractMember, tracdbMemberOf } from '../trac/extractTracdb.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const root = requireTargetRoot(ctx.config);

@@ -1,5 +1,5 @@
 import { selectDays, type CommandContext } from '@altbackup/shared';
-import { formatTargetList, listTarget } from '../targetList.js';
+import { formatTargetList, listTarget } from '../target/targetList.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const day = ctx.opts.day as string | undefined;

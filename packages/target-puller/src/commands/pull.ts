@@ -6,7 +6,7 @@
  */
 import { selectDays, type CommandContext } from '@altbackup/shared';
 import { withNotifications } from '../notify.js';
-import { pullRun, summaryLine } from '../pullRun.js';
+import { pullRun, summaryLine } from '../pull/pullRun.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const days = selectDays(

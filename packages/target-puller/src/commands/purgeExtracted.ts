@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { AltError, humanSize, type CommandContext } from '@altbackup/shared';
-import { purgeExtracted, type ExtractedPurge } from '../extractedRetention.js';
-import { Ledger } from '../ledger.js';
-import { formatRetentionTable } from '../retention.js';
-import { extractBaseOf, ledgerPathOf, wantedTracs } from '../targetDirs.js';
+import { purgeExtracted, type ExtractedPurge } from '../trac/purgeExtracted.js';
+import { Ledger } from '../ledger/ledger.js';
+import { formatRetentionTable } from '../retention/retention.js';
+import { extractBaseOf, ledgerPathOf, wantedTracs } from '../target/targetDirs.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const base = extractBaseOf(ctx.config);

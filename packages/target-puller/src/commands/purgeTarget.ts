@@ -1,9 +1,9 @@
 import { humanSize, type CommandContext } from '@altbackup/shared';
-import type { Ledger } from '../ledger.js';
-import { acquireLock } from '../lock.js';
-import { ledgerForPurge, purgeTarget, type PurgeResult } from '../purgeTarget.js';
-import { formatRetentionTable } from '../retention.js';
-import { ledgerPathOf, requireTargetRoot } from '../targetDirs.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { acquireLock } from '../target/lock.js';
+import { ledgerForPurge, purgeTarget, type PurgeResult } from '../retention/purgeTarget.js';
+import { formatRetentionTable } from '../retention/retention.js';
+import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const root = requireTargetRoot(ctx.config);

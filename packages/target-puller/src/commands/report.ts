@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { AltError, reasonOf, usageError, writeFileAtomic, type CommandContext } from '@altbackup/shared';
-import { readLedger, type RunRow } from '../ledger.js';
-import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../reportData.js';
-import { reportHtml } from '../reportHtml.js';
-import { ledgerPathOf } from '../targetDirs.js';
+import { readLedger, type RunRow } from '../ledger/ledger.js';
+import { reportData, type LedgerRows, type TransferRow, type VerificationRow } from '../report/reportData.js';
+import { reportHtml } from '../report/reportHtml.js';
+import { ledgerPathOf } from '../target/targetDirs.js';
 
 function readLedgerRows(db: Database.Database): LedgerRows {
   return {

@@ -6,10 +6,10 @@
  * per reason.
  */
 import { AltError, commandDays, ExitCode, formatDuration, humanSize, localDateTime, reasonOf, renderMetrics, todayIn, writeFileAtomic, type CommandContext, type Config, type Logger } from '@altbackup/shared';
-import { ageMs, assessHealth, type Health, type StatusFacts } from '../healthCheck.js';
-import { statusMetrics } from '../promTextfile.js';
-import { fetchListing } from '../sourceListing.js';
-import { gatherStatusFacts, type ListSource } from '../statusFacts.js';
+import { ageMs, assessHealth, type Health, type StatusFacts } from '../status/healthCheck.js';
+import { statusMetrics } from '../status/promTextfile.js';
+import { fetchListing } from '../source/sourceListing.js';
+import { gatherStatusFacts, type ListSource } from '../status/statusFacts.js';
 
 /** Longest wait for the source listing: status must answer even when the source is down. */
 export function listTimeoutOf(config: Config): number {

@@ -4,8 +4,8 @@
  * without rendering anything.
  */
 import { parseTarballPath, todayIn, wantedNameOf } from '@altbackup/shared';
-import { backupTimeMs } from './backupTime.js';
-import type { RunRow } from './ledger.js';
+import { backupTimeMs } from '../status/backupTime.js';
+import type { RunRow } from '../ledger/ledger.js';
 
 export interface TransferRow {
   id: number;

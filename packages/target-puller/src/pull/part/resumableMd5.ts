@@ -35,7 +35,7 @@ let loaded: Native | null = null;
 function native(): Native {
   if (loaded) return loaded;
   try {
-    loaded = createRequire(import.meta.url)('../build/Release/md5state.node') as Native;
+    loaded = createRequire(import.meta.url)('../../../build/Release/md5state.node') as Native;
   } catch (e) {
     throw new AltError('install', `the MD5 addon of @altbackup/target-puller is not built (${(e as Error).message.split('\n')[0]}); run "npm rebuild @altbackup/target-puller" (needs a C compiler, as better-sqlite3 does)`);
   }

@@ -11,15 +11,15 @@ import {
   AltError, formatDuration, humanSize, type Config, type Logger,
 } from '@altbackup/shared';
 import { throttleFor } from './bandwidth.js';
-import { Ledger } from './ledger.js';
-import { acquireLock, type HeldLock } from './lock.js';
+import { Ledger } from '../ledger/ledger.js';
+import { acquireLock, type HeldLock } from '../target/lock.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
 import { BarProgress, progressFor } from './progress.js';
-import { retryOptions, shortCause } from './retryPolicy.js';
-import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from './sourceClient.js';
-import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
-import { describeFailure, isRetryable, unwrapRetryError } from './sourceFailure.js';
-import { readTargetState, removeStrays } from './targetState.js';
+import { retryOptions, shortCause } from '../source/retryPolicy.js';
+import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from '../source/sourceClient.js';
+import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
+import { describeFailure, isRetryable, unwrapRetryError } from '../source/sourceFailure.js';
+import { readTargetState, removeStrays } from '../target/targetFiles.js';
 import { transferTarball, type TransferOutcome } from './transfer.js';
 
 export interface PullOptions {

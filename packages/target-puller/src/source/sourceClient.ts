@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AltError, ExitCode, isWanted, parseTarballPath, reasonOf, redactUrl, type Config, type ListedTarball, type ListingBody, type Logger } from '@altbackup/shared';
-import type { SourceEntry } from './plan.js';
+import type { SourceEntry } from '../pull/plan.js';
 import { HttpStatusError, classify, isTlsCode, errorCode, shortCause } from './retryPolicy.js';
 
 export interface ClientOptions {

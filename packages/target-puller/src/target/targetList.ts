@@ -8,8 +8,8 @@ import type Database from 'better-sqlite3';
 import {
   humanSize, isWanted, parseDna, scanTree, sidecarPathOf, type Config, type Dna, type FoundTarball,
 } from '@altbackup/shared';
-import { readLedger } from './ledger.js';
-import type { Listing } from './sourceListing.js';
+import { readLedger } from '../ledger/ledger.js';
+import type { Listing } from '../source/sourceListing.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
 
 export type ListState = 'verified' | 'unverified' | 'in-progress' | 'mismatch';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { decide, parseContentRange, rangeHeaders } from './resume.js';
+import { decide, parseContentRange, rangeHeaders } from './rangeAnswer.js';
 
 const DIG = '1f3870be274f6c49b3e31a0c6728957f';
 const asked = { offset: 400, etag: '"e1"', size: 1000, dig: DIG };

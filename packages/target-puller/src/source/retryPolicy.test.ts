@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { AltError } from '@altbackup/shared';
 import { HttpStatusError, classify, errorCode, retryOptions, shortCause } from './retryPolicy.js';
-import { testConfig } from './testing/tree.js';
+import { testConfig } from '../testing/tree.js';
 
 const err = (code: string, cause?: unknown) => Object.assign(new Error(code), { code, cause });
 

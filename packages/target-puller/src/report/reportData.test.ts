@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunRow } from './ledger.js';
+import type { RunRow } from '../ledger/ledger.js';
 import { reportData, type LedgerRows, type TransferRow } from './reportData.js';
 import { formatValue, loadChartAssets, reportHtml, scriptSafe } from './reportHtml.js';
 

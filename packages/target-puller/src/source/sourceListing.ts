@@ -6,7 +6,7 @@
  * cap on every timeout.
  */
 import { AltError, compareByPath, redactUrl, type Config, type Logger } from '@altbackup/shared';
-import type { SourceEntry } from './plan.js';
+import type { SourceEntry } from '../pull/plan.js';
 import { HttpStatusError, adviceForStatus, shortCause } from './retryPolicy.js';
 import { AllSourcesFailed, SourceClient, clientOptionsFrom } from './sourceClient.js';
 

@@ -7,9 +7,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDna, partPathOf, sidecarPathOf, type Dna } from '@altbackup/shared';
-import { metaPathOf, tempPathsOf, unlinkQuiet } from './finalize.js';
-import type { PartMeta, TargetState } from './plan.js';
-import { isPartCheckpoint } from './partCheckpoint.js';
+import { metaPathOf, tempPathsOf, unlinkQuiet } from '../pull/promote.js';
+import type { PartMeta, TargetState } from '../pull/plan.js';
+import { isPartCheckpoint } from '../pull/part/partCheckpoint.js';
 
 async function sizeOf(file: string): Promise<number | null> {
   try {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { EXAMINE_SQL, formatSlaveTable, reportRows, staleBefore, utcDateTime, windowStart } from './tracdbExamine.js';
+import { EXAMINE_SQL, formatSlaveTable, reportRows, staleBefore, utcDateTime, windowStart } from './examineTracdb.js';
 
 test('utcDateTime prints what sqlite datetime(x, "unixepoch") prints', () => {
   assert.equal(utcDateTime(0), '1970-01-01 00:00:00');

@@ -6,8 +6,8 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { leafFolders } from '@altbackup/shared';
-import { removeEmptyFolders } from './emptyFolders.js';
-import { decideRetention, type RetentionDecision } from './retention.js';
+import { removeEmptyFolders } from '../retention/emptyFolders.js';
+import { decideRetention, type RetentionDecision } from '../retention/retention.js';
 
 export interface ExtractedDb {
   trac: string;

@@ -13,10 +13,10 @@ import { backupTimeMs } from './backupTime.js';
 import type {
   InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, TarballFact,
 } from './healthCheck.js';
-import { lastFinishedRun, readLedger } from './ledger.js';
-import { readLockHolder } from './lockHolder.js';
-import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
-import { ledgerVerdicts, tarballStates, type LedgerVerdict } from './targetList.js';
+import { lastFinishedRun, readLedger } from '../ledger/ledger.js';
+import { readLockHolder } from '../target/lockHolder.js';
+import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
+import { ledgerVerdicts, tarballStates, type LedgerVerdict } from '../target/targetList.js';
 
 /**
  * What status needs of the source listing (sourceListing.ts `fetchListing`

@@ -4,7 +4,7 @@
  * history. Pure, so every branch is unit-tested without disk or network.
  */
 import { compareByPath, dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
-import type { PartCheckpoint } from './partCheckpoint.js';
+import type { PartCheckpoint } from './part/partCheckpoint.js';
 
 /** A complete entry of the source listing: its sidecar is known. */
 export type SourceEntry = ListedTarball & { dna: Dna };

@@ -11,15 +11,15 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logger } from '@altbackup/shared';
 import type { Throttle } from './bandwidth.js';
-import { fsyncDir, metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './finalize.js';
-import type { TransferRecord } from './ledger.js';
-import { PartFile } from './partFile.js';
-import type { PartCheckpoint } from './partCheckpoint.js';
-import { describeFailure, isRetryable } from './sourceFailure.js';
+import { fsyncDir, metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './promote.js';
+import type { TransferRecord } from '../ledger/ledger.js';
+import { PartFile } from './part/partFile.js';
+import type { PartCheckpoint } from './part/partCheckpoint.js';
+import { describeFailure, isRetryable } from '../source/sourceFailure.js';
 import type { PartMeta, PlanItem } from './plan.js';
-import { decide, rangeHeaders } from './resume.js';
-import { HttpStatusError, classify, shortCause, type RetryPolicy } from './retryPolicy.js';
-import { fileUrl, type SourceClient } from './sourceClient.js';
+import { decide, rangeHeaders } from './rangeAnswer.js';
+import { HttpStatusError, classify, shortCause, type RetryPolicy } from '../source/retryPolicy.js';
+import { fileUrl, type SourceClient } from '../source/sourceClient.js';
 
 export interface TransferContext {
   root: string;

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { AltError, reasonOf } from '@altbackup/shared';
-import { SQLITE_MAGIC } from './tracdbExtract.js';
+import { SQLITE_MAGIC } from './extractTracdb.js';
 
 /** One slave's line, as SQLite computes it (max(rev) compares text). */
 export interface SlaveRow {

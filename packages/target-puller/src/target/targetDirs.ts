@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isSegment, isWanted, usageError, type Config } from '@altbackup/shared';
-import { defaultLedgerPath } from './ledger.js';
+import { defaultLedgerPath } from '../ledger/ledger.js';
 
 export function requireTargetRoot(config: Config): string {
   if (!config.target.root) {

@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatDna, loadConfig, type Config } from '@altbackup/shared';
-import { Ledger } from './ledger.js';
+import { Ledger } from '../ledger/ledger.js';
 import { gatherStatusFacts, statusNames, type SourceView } from './statusFacts.js';
 
 const DAY = '2013/05/29';

@@ -12,10 +12,10 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { AltError, compareByPath, digestFiles, humanSize, isWanted, parseDna, reasonOf, scanTree, sidecarPathOf, wantedNameOf, type Config, type Dna, type FileDigest, type FoundTarball, type Logger } from '@altbackup/shared';
-import { Ledger } from './ledger.js';
-import { describeHolder, readLockHolder, type LockHolder } from './lockHolder.js';
-import { fetchListing } from './sourceListing.js';
-import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
+import { Ledger } from '../ledger/ledger.js';
+import { describeHolder, readLockHolder, type LockHolder } from '../target/lockHolder.js';
+import { fetchListing } from '../source/sourceListing.js';
+import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
 
 export type TarballState = 'ok' | 'mismatch' | 'bad-sidecar' | 'unreadable' | 'in-progress' | 'pending' | 'missing' | 'unknown';
 

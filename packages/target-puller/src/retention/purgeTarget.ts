@@ -13,10 +13,10 @@ import {
   type Dna, type FoundTarball,
 } from '@altbackup/shared';
 import { isDateChainFolder, removeEmptyFolders } from './emptyFolders.js';
-import { metaPathOf, tempPathsOf } from './finalize.js';
-import { Ledger } from './ledger.js';
+import { metaPathOf, tempPathsOf } from '../pull/promote.js';
+import { Ledger } from '../ledger/ledger.js';
 import { decideRetention, groupBySubfold, type RetentionDecision, type TarballState } from './retention.js';
-import { subfolders } from './targetDirs.js';
+import { subfolders } from '../target/targetDirs.js';
 
 export interface PurgeCandidate {
   path: string;

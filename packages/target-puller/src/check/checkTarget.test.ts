@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTarballPath, type FoundTarball } from '@altbackup/shared';
-import { countExpectations, evaluate, formatReport, unsidecaredState, verdictOf, type CheckFacts, type SourceView, type TarballFacts } from './targetCheck.js';
+import { countExpectations, evaluate, formatReport, unsidecaredState, verdictOf, type CheckFacts, type SourceView, type TarballFacts } from './checkTarget.js';
 
 const DAY = '2024/05/02';
 const SVN = `svn/dybsvn/${DAY}/104701/dybsvn-20552.tar.gz`;

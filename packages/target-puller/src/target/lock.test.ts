@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AltError } from '@altbackup/shared';
 import { acquireLock, isProcessAlive, lockPathOf } from './lock.js';
-import { tempDir } from './testing/tree.js';
+import { tempDir } from '../testing/tree.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
