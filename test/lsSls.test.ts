@@ -112,6 +112,6 @@ describe('sls', () => {
     assert.equal(r.code, 1);
     const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('altbackup sls:'));
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^altbackup sls: source-unreachable: .*nonexistent\.invalid.*ENOTFOUND.*127\.0\.0\.1:9.*ECONNREFUSED.*: check that altbackup-source serve runs/);
+    assert.match(lines[0]!, /^altbackup sls: source-unreachable: .*nonexistent\.invalid.*ENOTFOUND.*127\.0\.0\.1:9.*ECONNREFUSED.*: check the network, the --source URLs and that altbackup-source serve runs/);
   });
 });

@@ -35,7 +35,7 @@ describe('pull: sources', () => {
     const dst = tempDir('pull-nosrc');
     const res = await runTarget(['pull', '--target', dst, '--source', 'http://nonexistent.invalid:7878', '--source', 'http://127.0.0.1:1', '--day', DAY, ...FAST, '--retries', '3', '--deadline', '10s']);
     assert.equal(res.code, 1);
-    assert.match(lastLine(res.stderr), /^altbackup pull: sources-unreachable: all sources failed: http:\/\/nonexistent\.invalid:7878 \((ENOTFOUND|EAI_AGAIN)[^)]*\), http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED[^)]*\): check the network/);
+    assert.match(lastLine(res.stderr), /^altbackup pull: source-unreachable: all sources failed: http:\/\/nonexistent\.invalid:7878 \((ENOTFOUND|EAI_AGAIN)[^)]*\), http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED[^)]*\): check the network/);
     assert.ok(res.ms < 10_000, `took ${res.ms} ms`);
 
     const bounded = await runTarget(['pull', '--target', dst, '--source', 'http://127.0.0.1:1', '--day', DAY, ...FAST, '--retries', '1000', '--deadline', '2s']);
@@ -217,7 +217,7 @@ describe('pull: authentication and TLS', () => {
       assert.deepEqual(assertMirror(src, dst, [f]), []);
       const bad = await runTarget([...base, '--log-level', 'debug']);
       assert.equal(bad.code, 1);
-      assert.match(lastLine(bad.stderr), /^altbackup pull: sources-unreachable: all sources failed: https:\/\/127\.0\.0\.1:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)[^)]*\): check --ca/);
+      assert.match(lastLine(bad.stderr), /^altbackup pull: source-unreachable: all sources failed: https:\/\/127\.0\.0\.1:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)[^)]*\): check --ca/);
       assert.ok(bad.ms < 5000, 'a certificate error is not retried');
       for (const text of [good.stdout, good.stderr, readFileSync(logFile, 'utf8'), bad.stdout, bad.stderr, server.stdout(), server.stderr()]) {
         assert.equal(text.includes(token), false, 'token leaked into a log');

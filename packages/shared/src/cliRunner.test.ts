@@ -9,7 +9,7 @@ import {
   type CommandContext, type CommandDef, type ProgramDef,
 } from './cliRunner.js';
 import { CONFIG_KEYS } from './configSchema.js';
-import { AltError, ExitCode, usageError } from './errors.js';
+import { AltError, ExitCode } from './errors.js';
 
 class Collect extends Writable {
   text = '';
@@ -45,8 +45,8 @@ function fakeProgram(program: 'source' | 'target' = 'target') {
       cmd('first', async () => {}),
       cmd('second', async () => 0),
       cmd('pull', async () => {}, ['transfer']),
-      cmd('fail', async () => { throw new AltError('transfer-failed', 'svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz: digest mismatch; rerun pull'); }),
-      cmd('usage', async () => { throw usageError('bad-day', '--day "x" not understood'); }),
+      cmd('fail', async () => { throw new AltError('pull-failed', 'svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz: digest mismatch; rerun pull'); }),
+      cmd('usage', async () => { throw new AltError('bad-day', '--day "x" not understood'); }),
       cmd('three', async () => 3),
       cmd('boom', async () => { throw new Error('kaput'); }),
       cmd('write', async (ctx) => { ctx.out.write('written to out\n'); }),
@@ -107,7 +107,7 @@ describe('runProgram: commands', () => {
     const r = await run(['first', 'fail', 'second']);
     assert.deepEqual(r.calls, ['first', 'fail', 'second']);
     assert.equal(r.code, ExitCode.failed);
-    assert.deepEqual(r.err.lines(), ['fakeprog fail: transfer-failed: svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz: digest mismatch; rerun pull']);
+    assert.deepEqual(r.err.lines(), ['fakeprog fail: pull-failed: svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz: digest mismatch; rerun pull']);
     assert.equal(r.out.text, '');
   });
 

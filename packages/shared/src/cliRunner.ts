@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { CONFIG_KEYS, type Config, type Program } from './configSchema.js';
 import { dumpConfig, loadConfig, redactUrl, type LoadedConfig } from './config.js';
 import { selectDays, type Day } from './days.js';
-import { AltError, ExitCode, operatorLine, usageError } from './errors.js';
+import { AltError, ExitCode, exitCodeOf, operatorLine, toAltError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface FlagDef {
@@ -127,7 +127,7 @@ export function parseCommandLine(def: ProgramDef, argv: readonly string[]): Pars
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw usageError('usage', `${(e as Error).message.split('\n')[0]} (see ${def.name} --help)`);
+    throw new AltError('usage', `${(e as Error).message.split('\n')[0]} (see ${def.name} --help)`);
   }
   const opts: Parsed['opts'] = {};
   const configFlags: Parsed['configFlags'] = {};
@@ -157,13 +157,13 @@ export async function runProgram(def: ProgramDef, argv: readonly string[], io: R
       out.write(helpText(def));
       return ExitCode.ok;
     }
-    if (parsed.commands.length === 0) throw usageError('usage', `no command given (see ${def.name} --help)`);
+    if (parsed.commands.length === 0) throw new AltError('usage', `no command given (see ${def.name} --help)`);
     const unknown = parsed.commands.filter((c) => !findCommand(def, c));
-    if (unknown.length > 0) throw usageError('usage', `unknown command ${unknown.map((c) => JSON.stringify(c)).join(', ')} (see ${def.name} --help)`);
+    if (unknown.length > 0) throw new AltError('usage', `unknown command ${unknown.map((c) => JSON.stringify(c)).join(', ')} (see ${def.name} --help)`);
     loaded = loadConfig({ configFile: parsed.opts.config as string | undefined, env: io.env, flags: parsed.configFlags });
   } catch (e) {
     err.write(`${def.name}: ${operatorLine(e)}\n`);
-    return e instanceof AltError ? e.exitCode : ExitCode.failed;
+    return exitCodeOf(e);
   }
   const log = createLogger({ level: loaded.config.log_level, file: loaded.config.log_file || undefined, name: def.name });
   let exit: number = ExitCode.ok;
@@ -178,8 +178,8 @@ export async function runProgram(def: ProgramDef, argv: readonly string[], io: R
       // The operator line above is the stderr report; the log repeats it only
       // when it goes elsewhere (a file), plus the stack when debugging.
       const debugging = loaded.config.log_level === 'debug' || loaded.config.log_level === 'trace';
-      if (loaded.config.log_file || debugging) log.error({ command: command.name, code: (e as AltError).code, err: debugging ? e : undefined }, operatorLine(e));
-      const code = e instanceof AltError ? e.exitCode : ExitCode.failed;
+      if (loaded.config.log_file || debugging) log.error({ command: command.name, code: toAltError(e)?.code, err: debugging ? e : undefined }, operatorLine(e));
+      const code = exitCodeOf(e);
       if (exit === 0) exit = code;
       if (code === ExitCode.usage) break;
     }

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CONFIG_KEYS, LOG_LEVELS, envNameOf, type Config, type KeyDef } from './configSchema.js';
 import { assertTimezone, machineTimezone } from './days.js';
-import { reasonOf, usageError } from './errors.js';
+import { reasonOf, AltError } from './errors.js';
 import { parseDuration, parseSize } from './humanSize.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/altbackup/altbackup.toml';
@@ -41,7 +41,7 @@ export function splitList(s: string): string[] {
 
 /** Converts one raw value for `def`; throws a usage error naming `where`. */
 function coerce(def: KeyDef, raw: unknown, where: string): unknown {
-  const bad = (why: string) => usageError('bad-config', `${def.key} in ${where}: ${why}`);
+  const bad = (why: string) => new AltError('bad-config', `${def.key} in ${where}: ${why}`);
   const fromText = typeof raw === 'string';
   switch (def.kind) {
     case 'string':
@@ -119,13 +119,13 @@ function defaults(): { values: Record<string, unknown>; origins: Record<string, 
 
 function applyExpect(values: Record<string, unknown>, raw: unknown, where: string): void {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw usageError('bad-config', `expect in ${where}: must be a table of name = count`);
+    throw new AltError('bad-config', `expect in ${where}: must be a table of name = count`);
   }
   const out: Record<string, number> = {};
   for (const [name, n] of Object.entries(raw)) {
     const count = typeof n === 'bigint' ? Number(n) : n;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-      throw usageError('bad-config', `expect.${name} in ${where}: must be a whole number of tarballs per day`);
+      throw new AltError('bad-config', `expect.${name} in ${where}: must be a whole number of tarballs per day`);
     }
     out[name] = count;
   }
@@ -147,7 +147,7 @@ function walkToml(table: Record<string, unknown>, prefix: string, file: string, 
     } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && CONFIG_KEYS.some((d) => d.key.startsWith(key + '.'))) {
       walkToml(v as Record<string, unknown>, key, file, values, origins);
     } else {
-      throw usageError('bad-config', `unknown key ${JSON.stringify(key)} in ${file}`);
+      throw new AltError('bad-config', `unknown key ${JSON.stringify(key)} in ${file}`);
     }
   }
 }
@@ -169,14 +169,14 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw usageError('config-unreadable', `cannot read config file ${file}: ${reasonOf(e)}`);
+      throw new AltError('config-unreadable', `cannot read config file ${file}: ${reasonOf(e)}`);
     }
     let table: Record<string, unknown>;
     try {
       table = parseToml(text) as Record<string, unknown>;
     } catch (e) {
       const first = String((e as Error).message).split('\n')[0];
-      throw usageError('bad-config', `${file} is not valid TOML: ${first}`);
+      throw new AltError('bad-config', `${file} is not valid TOML: ${first}`);
     }
     walkToml(table, '', file, values, origins);
   }
@@ -190,7 +190,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   for (const [key, raw] of Object.entries(opts.flags ?? {})) {
     const def = CONFIG_KEYS.find((d) => d.key === key);
-    if (!def) throw usageError('bad-flag', `no configuration key ${key}`);
+    if (!def) throw new AltError('bad-flag', `no configuration key ${key}`);
     const flag = `--${def.flag ?? key}`;
     const value = Array.isArray(raw) && def.kind !== 'list' && def.kind !== 'urls' ? raw.at(-1) : raw;
     setPath(values, key, coerce(def, value, flag));

@@ -63,6 +63,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.retries', kind: 'int', default: 8, flag: 'retries', programs: tgt, min: 0, max: 1000, help: 'retries per file for network errors, timeouts and 5xx' },
   { key: 'target.retry_min_delay', kind: 'duration', default: 2000, flag: 'retry-min-delay', programs: tgt, help: 'first backoff delay' },
   { key: 'target.retry_max_delay', kind: 'duration', default: 300_000, flag: 'retry-max-delay', programs: tgt, help: 'longest backoff delay' },
+  { key: 'target.listing_timeout', kind: 'duration', default: 10_000, flag: 'listing-timeout', programs: tgt, min: 1, help: 'sls, check_target, status: longest wait for the source listing (they answer even when the source is down)' },
   { key: 'target.max_age', kind: 'duration', default: 26 * 3_600_000, flag: 'max-age', programs: tgt, min: 1, help: 'status: newest verified tarball older than this is unhealthy' },
   { key: 'target.window_days', kind: 'int', default: 30, flag: 'window-days', programs: tgt, min: 1, max: 36600, help: 'examine_tracdb: builds whose revision time is within this many days' },
   { key: 'target.stale_days', kind: 'int', default: 7, flag: 'stale-days', programs: tgt, min: 1, max: 36600, help: 'examine_tracdb: flag slaves whose last start is older than this' },
@@ -114,6 +115,7 @@ export interface Config {
     header_timeout: number;
     idle_timeout: number;
     deadline: number;
+    listing_timeout: number;
     retries: number;
     retry_min_delay: number;
     retry_max_delay: number;

@@ -4,7 +4,7 @@
  * Calendar arithmetic is done on dates, not by subtracting 24 h, so DST
  * changes never skip or repeat a day.
  */
-import { usageError } from './errors.js';
+import { AltError } from './errors.js';
 
 /** A day as the layout writes it: YYYY/MM/DD. */
 export type Day = string;
@@ -20,7 +20,7 @@ export function assertTimezone(tz: string): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    throw usageError('bad-timezone', `unknown timezone ${JSON.stringify(tz)}: use an IANA name such as "Asia/Taipei" or "UTC"`);
+    throw new AltError('bad-timezone', `unknown timezone ${JSON.stringify(tz)}: use an IANA name such as "Asia/Taipei" or "UTC"`);
   }
 }
 
@@ -108,15 +108,15 @@ export function parseDay(spec: string | undefined, ctx: DayContext): Day {
   if (m) {
     const y = Number(m[1]), mo = Number(m[3]), d = Number(m[4]);
     if (isCalendarDate(y, mo, d)) return `${m[1]}/${m[3]}/${m[4]}`;
-    throw usageError('bad-day', `--day ${JSON.stringify(spec)} is not a calendar date`);
+    throw new AltError('bad-day', `--day ${JSON.stringify(spec)} is not a calendar date`);
   }
-  throw usageError('bad-day', `--day ${JSON.stringify(spec)} not understood: use -N (days ago), YYYY/MM/DD or YYYY-MM-DD, or leave it out for today`);
+  throw new AltError('bad-day', `--day ${JSON.stringify(spec)} not understood: use -N (days ago), YYYY/MM/DD or YYYY-MM-DD, or leave it out for today`);
 }
 
 export function parseSince(spec: string | number): number {
   const n = typeof spec === 'number' ? spec : /^\d{1,5}$/.test(spec.trim()) ? Number(spec) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_SINCE_DAYS) {
-    throw usageError('bad-since', `--since ${JSON.stringify(String(spec))} must be a whole number of days from 1 to ${MAX_SINCE_DAYS}`);
+    throw new AltError('bad-since', `--since ${JSON.stringify(String(spec))} must be a whole number of days from 1 to ${MAX_SINCE_DAYS}`);
   }
   return n;
 }
@@ -135,7 +135,7 @@ export function daysEndingAt(end: Day, n: number): Day[] {
 export function selectDays(opts: { day?: string; since?: string | number }, ctx: DayContext): Day[] {
   if (opts.since !== undefined && opts.since !== '') {
     if (opts.day !== undefined && opts.day !== '') {
-      throw usageError('bad-days', 'give either --day or --since, not both');
+      throw new AltError('bad-days', 'give either --day or --since, not both');
     }
     return daysEndingAt(todayIn(ctx), parseSince(opts.since));
   }
@@ -145,4 +145,9 @@ export function selectDays(opts: { day?: string; since?: string | number }, ctx:
 /** Whole days between two days (b - a). */
 export function dayDiff(a: Day, b: Day): number {
   return Math.round((toUtcDate(b).getTime() - toUtcDate(a).getTime()) / 86_400_000);
+}
+
+/** `2024-05-02 10:47` (UTC) of an ISO time, or 16 blanks for none: the time column of the listings. */
+export function utcMinute(iso: string): string {
+  return iso ? iso.slice(0, 16).replace('T', ' ') : ''.padEnd(16);
 }

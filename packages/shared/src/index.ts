@@ -12,3 +12,5 @@ export * from './scanTree.js';
 export * from './listingWire.js';
 export * from './promText.js';
 export * from './atomicWrite.js';
+export * from './secretFiles.js';
+export * from './fsQuiet.js';

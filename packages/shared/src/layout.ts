@@ -32,13 +32,21 @@ export function isSegment(s: string): boolean {
   return SEGMENT.test(s);
 }
 
+/** The date chain below a subfold, YYYY/MM/DD/HHMMSS, by depth (1 = YYYY .. 4 = HHMMSS): the names a folder of it may have. */
+const DATE_CHAIN: readonly RegExp[] = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/, /^\d{6}$/];
+
+/** Whether `name` can be the folder at `depth` (1..4) of a subfold's date chain; any other depth is not. */
+export function isDateChainName(depth: number, name: string): boolean {
+  return DATE_CHAIN[depth - 1]?.test(name) ?? false;
+}
+
 function validDate(y: string, m: string, d: string): boolean {
-  if (!/^\d{4}$/.test(y) || !/^\d{2}$/.test(m) || !/^\d{2}$/.test(d)) return false;
+  if (!isDateChainName(1, y) || !isDateChainName(2, m) || !isDateChainName(3, d)) return false;
   return isCalendarDate(Number(y), Number(m), Number(d));
 }
 
 function validTime(t: string): boolean {
-  if (!/^\d{6}$/.test(t)) return false;
+  if (!isDateChainName(4, t)) return false;
   return Number(t.slice(0, 2)) < 24 && Number(t.slice(2, 4)) < 60 && Number(t.slice(4, 6)) < 60;
 }
 

@@ -6,8 +6,9 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAbsent } from './fsQuiet.js';
 import {
-  DNA_SUFFIX, PART_SUFFIX, TARBALL_SUFFIX, isSegment, parseTarballPath, type TarballRef,
+  DNA_SUFFIX, PART_SUFFIX, TARBALL_SUFFIX, isDateChainName, isSegment, parseTarballPath, type TarballRef,
 } from './layout.js';
 
 export interface FoundTarball extends TarballRef {
@@ -30,12 +31,13 @@ export interface ScanFilter {
   includePartOnly?: boolean;
 }
 
-async function dirs(abs: string): Promise<string[]> {
+/** Real sub-folders (symlinks excluded) with layout-safe names, sorted; none when `abs` is missing. */
+export async function subfolders(abs: string): Promise<string[]> {
   try {
     const ents = await readdir(abs, { withFileTypes: true });
     return ents.filter((e) => e.isDirectory() && isSegment(e.name)).map((e) => e.name).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    if (isAbsent(e)) return [];
     throw e;
   }
 }
@@ -43,18 +45,18 @@ async function dirs(abs: string): Promise<string[]> {
 /** The leaf folders `<catfold>/<subfold>/YYYY/MM/DD/HHMMSS` under root, in lexical order. */
 export async function leafFolders(root: string, filter: ScanFilter = {}): Promise<string[]> {
   const out: string[] = [];
-  for (const cat of await dirs(root)) {
+  for (const cat of await subfolders(root)) {
     if (filter.catfolds && !filter.catfolds.has(cat)) continue;
-    for (const sub of await dirs(join(root, cat))) {
+    for (const sub of await subfolders(join(root, cat))) {
       const base = `${cat}/${sub}`;
-      for (const y of await dirs(join(root, base))) {
-        if (!/^\d{4}$/.test(y)) continue;
-        for (const m of await dirs(join(root, base, y))) {
-          if (!/^\d{2}$/.test(m)) continue;
-          for (const d of await dirs(join(root, base, y, m))) {
+      for (const y of await subfolders(join(root, base))) {
+        if (!isDateChainName(1, y)) continue;
+        for (const m of await subfolders(join(root, base, y))) {
+          if (!isDateChainName(2, m)) continue;
+          for (const d of await subfolders(join(root, base, y, m))) {
             if (filter.days && !filter.days.has(`${y}/${m}/${d}`)) continue;
-            for (const t of await dirs(join(root, base, y, m, d))) {
-              if (/^\d{6}$/.test(t)) out.push(`${base}/${y}/${m}/${d}/${t}`);
+            for (const t of await subfolders(join(root, base, y, m, d))) {
+              if (isDateChainName(4, t)) out.push(`${base}/${y}/${m}/${d}/${t}`);
             }
           }
         }
@@ -71,7 +73,7 @@ export async function scanLeaf(root: string, rel: string, includePartOnly = fals
   try {
     ents = await readdir(absDir, { withFileTypes: true });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isAbsent(e)) return [];
     throw e;
   }
   const files = new Set(ents.filter((e) => e.isFile()).map((e) => e.name));

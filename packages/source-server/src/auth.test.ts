@@ -1,10 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ExitCode } from '@altbackup/shared';
-import { bearerMatches, checkExposure, isLoopback, loadToken, parseListen, urlOf } from './auth.js';
+import { bearerMatches, checkExposure, isLoopback, parseListen, urlOf } from './auth.js';
 
 test('bearer token: exact match only, whatever the lengths', () => {
   assert.equal(bearerMatches('Bearer s3cret', 's3cret'), true);
@@ -15,25 +11,6 @@ test('bearer token: exact match only, whatever the lengths', () => {
   assert.equal(bearerMatches('s3cret', 's3cret'), false);
   assert.equal(bearerMatches(undefined, 's3cret'), false);
   assert.equal(bearerMatches('Bearer ', ''), false);
-});
-
-test('token file: surrounding whitespace trimmed; empty, multi-line or spaced token is a usage error', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'altbackup-auth-'));
-  try {
-    writeFileSync(join(dir, 't'), 'abc123\n');
-    assert.equal(loadToken(join(dir, 't')), 'abc123');
-    writeFileSync(join(dir, 'e'), '\n');
-    assert.throws(() => loadToken(join(dir, 'e')), (e: { exitCode: number; message: string }) => e.exitCode === ExitCode.usage && /empty/.test(e.message));
-    writeFileSync(join(dir, 's'), ' abc123 \t\r\n');
-    assert.equal(loadToken(join(dir, 's')), 'abc123', 'trimmed as the puller trims it');
-    writeFileSync(join(dir, 'w'), 'abc 123\n');
-    assert.throws(() => loadToken(join(dir, 'w')), (e: { exitCode: number; message: string }) => e.exitCode === ExitCode.usage && /whitespace/.test(e.message));
-    writeFileSync(join(dir, 'm'), 'a\nb\n');
-    assert.throws(() => loadToken(join(dir, 'm')), /more than one line/);
-    assert.throws(() => loadToken(join(dir, 'missing')), /ENOENT/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test('listen addresses and the loopback rule', () => {

@@ -4,28 +4,8 @@
  * needs one (SPEC section 4).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { reasonOf, usageError } from '@altbackup/shared';
-
-/**
- * The token in `file`, surrounding whitespace trimmed as the puller trims it
- * (a stray space would otherwise make the two ends disagree); exits 2 when
- * unusable, including a token no Authorization header could carry.
- */
-export function loadToken(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw usageError('token-unreadable', `cannot read token file ${file}: ${reasonOf(e)}`);
-  }
-  const token = text.trim();
-  if (token === '') throw usageError('token-empty', `token file ${file} is empty: put the token on its first line`);
-  if (/[\r\n]/.test(token)) throw usageError('token-bad', `token file ${file} holds more than one line: put only the token in it`);
-  if (/\s/.test(token)) throw usageError('token-bad', `token file ${file} has whitespace inside the token: a bearer token cannot carry any`);
-  return token;
-}
+import { AltError } from '@altbackup/shared';
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -52,7 +32,7 @@ export interface ListenAddress {
 export function parseListen(spec: string): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(spec.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw usageError('bad-listen', `--listen ${JSON.stringify(spec)} is not HOST:PORT (e.g. 127.0.0.1:7878 or [::1]:7878)`);
+  if (!m || port > 65535) throw new AltError('bad-listen', `--listen ${JSON.stringify(spec)} is not HOST:PORT (e.g. 127.0.0.1:7878 or [::1]:7878)`);
   return { host: m[1] ?? m[2]!, port };
 }
 
@@ -66,7 +46,7 @@ export function isLoopback(host: string): boolean {
 /** Refuses a non-loopback listen without a token unless explicitly allowed. */
 export function checkExposure(listen: ListenAddress, hasToken: boolean, insecureNoAuth: boolean): void {
   if (hasToken || insecureNoAuth || isLoopback(listen.host)) return;
-  throw usageError('no-token', `refusing to listen on ${listen.host} without a token: set --token-file (source.token_file), or pass --insecure-no-auth if the network is trusted`);
+  throw new AltError('no-token', `refusing to listen on ${listen.host} without a token: set --token-file (source.token_file), or pass --insecure-no-auth if the network is trusted`);
 }
 
 /** URL clients use, for the `listening on` line. */

@@ -39,7 +39,7 @@ import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, realp
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
-  DNA_SUFFIX, MAX_SIDECAR_BYTES, TARBALL_SUFFIX, addDays, compareByPath, isSegment, parseDna, parseTarballPath,
+  DNA_SUFFIX, MAX_SIDECAR_BYTES, TARBALL_SUFFIX, addDays, compareByPath, isDateChainName, isSegment, parseDna, parseTarballPath,
   type Dna, type Logger, type TarballRef,
 } from '@altbackup/shared';
 import { etagOf } from './httpConditions.js';
@@ -91,10 +91,10 @@ const CHILD_NAME: ReadonlyArray<(name: string) => boolean> = [
   () => false,
   isSegment,
   isSegment,
-  (n) => /^\d{4}$/.test(n),
-  (n) => /^\d{2}$/.test(n),
-  (n) => /^\d{2}$/.test(n),
-  (n) => /^\d{6}$/.test(n),
+  (n) => isDateChainName(1, n),
+  (n) => isDateChainName(2, n),
+  (n) => isDateChainName(3, n),
+  (n) => isDateChainName(4, n),
 ];
 const LEAF_DEPTH = 6;
 const DAY_DEPTH = 5;

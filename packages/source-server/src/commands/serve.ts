@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { reasonOf, usageError, type CommandContext } from '@altbackup/shared';
-import { checkExposure, loadToken, parseListen, urlOf } from '../auth.js';
+import { AltError, loadToken, readPemFile, reasonOf, type CommandContext } from '@altbackup/shared';
+import { checkExposure, parseListen, urlOf } from '../auth.js';
 import { Catalog } from '../catalog.js';
 import { Metrics } from '../metrics.js';
 import { buildServer } from '../server.js';
@@ -9,14 +8,6 @@ import { StreamRegistry } from '../streams.js';
 
 /** A full walk of the root at least this often catches changes the quick rescans skip. */
 const FULL_RESCAN_EVERY_MS = 5 * 60_000;
-
-function readPem(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw usageError('tls-unreadable', `cannot read TLS ${what} ${file}: ${reasonOf(e)}`);
-  }
-}
 
 /** The next SIGTERM or SIGINT; `cancel` removes the handlers. */
 function nextSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
@@ -43,8 +34,8 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   const listen = parseListen(s.listen);
   const token = s.token_file ? loadToken(s.token_file) : null;
   checkExposure(listen, token !== null, s.insecure_no_auth);
-  if (Boolean(s.tls_cert) !== Boolean(s.tls_key)) throw usageError('tls-incomplete', 'TLS needs both --tls-cert and --tls-key (source.tls_cert, source.tls_key)');
-  const tls = s.tls_cert ? { cert: readPem(s.tls_cert, 'certificate'), key: readPem(s.tls_key, 'key') } : null;
+  if (Boolean(s.tls_cert) !== Boolean(s.tls_key)) throw new AltError('tls-incomplete', 'TLS needs both --tls-cert and --tls-key (source.tls_cert, source.tls_key)');
+  const tls = s.tls_cert ? { cert: readPemFile(s.tls_cert, 'TLS certificate'), key: readPemFile(s.tls_key, 'TLS key') } : null;
 
   const started = performance.now();
   const catalog = await Catalog.open(root, { log });
@@ -60,7 +51,7 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   } catch (e) {
     stop.cancel();
     await catalog.stopRefresh();
-    throw usageError('listen-failed', `cannot listen on ${s.listen}: ${reasonOf(e)}`);
+    throw new AltError('listen-failed', `cannot listen on ${s.listen}: ${reasonOf(e)}`);
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : listen.port;

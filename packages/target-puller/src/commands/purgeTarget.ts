@@ -1,7 +1,7 @@
-import { humanSize, type CommandContext } from '@altbackup/shared';
-import type { Ledger } from '../ledger/ledger.js';
+import { AltError, humanSize, operatorLine, type CommandContext } from '@altbackup/shared';
+import { Ledger } from '../ledger/ledger.js';
 import { acquireLock } from '../target/lock.js';
-import { ledgerForPurge, purgeTarget, type PurgeResult } from '../retention/purgeTarget.js';
+import { purgeTarget, type PurgeResult } from '../retention/purgeTarget.js';
 import { formatRetentionTable } from '../retention/retention.js';
 import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
 
@@ -11,31 +11,26 @@ export async function run(ctx: CommandContext): Promise<number | void> {
   const keep = ctx.config.target.keep;
   // A pull writing a .part or renaming a tarball must not race the deletions.
   const lock = dryRun ? null : acquireLock(root);
-  let ledger: Ledger | null = null;
-  let runId: number | null = null;
   let result: PurgeResult;
   try {
-    ledger = ledgerForPurge(ledgerPathOf(ctx.config), dryRun);
-    runId = dryRun ? null : (ledger?.startRun('purge_target') ?? null);
-    result = await purgeTarget({ root, keep, wanted: ctx.config.wanted, dryRun, ledger, runId });
-    if (runId !== null) {
-      ledger!.endRun(runId, result.failures.length ? 'failed' : 'ok', { files: result.deleted, bytes: result.bytes, error: result.failures[0] ?? null });
+    const ledger = Ledger.forCommand(ledgerPathOf(ctx.config), dryRun);
+    try {
+      result = await ledger.run('purge_target', [], (rec) => purgeTarget({ root, keep, wanted: ctx.config.wanted, dryRun }, ledger, rec),
+        (r) => ({ result: r.failures.length ? 'failed' : 'ok', files: r.deleted, bytes: r.bytes, error: r.failures[0] ?? null }));
+    } finally {
+      ledger.close();
     }
-  } catch (e) {
-    if (runId !== null) ledger!.endRun(runId, 'failed', { error: (e as Error).message });
-    throw e;
   } finally {
-    ledger?.close();
     lock?.release();
   }
   ctx.out.write(ctx.opts.json ? JSON.stringify(purgeJson(result, keep, dryRun), null, 2) + '\n' : purgeText(result, keep, dryRun));
-  for (const f of result.failures) ctx.err.write(`altbackup purge_target: delete-failed: ${f}: check permissions, then run purge_target again\n`);
+  for (const f of result.failures) ctx.err.write(`altbackup purge_target: ${operatorLine(new AltError('delete-failed', `${f}: check permissions, then run purge_target again`))}\n`);
   ctx.log.info({ deleted: result.deleted, bytes: result.bytes, folders: result.folders.length, dryRun }, 'purge_target done');
   return result.failures.length ? 1 : 0;
 }
 
 /** The text report; everything but the last line is the same for a dry run and a real one. */
-export function purgeText(r: PurgeResult, keep: number, dryRun: boolean): string {
+function purgeText(r: PurgeResult, keep: number, dryRun: boolean): string {
   let s = '';
   for (const c of r.lockedCatfolds) s += `${c}: LOCKED, skipped\n`;
   for (const sf of r.subfolds) s += formatRetentionTable(sf.subfold, keep, sf.decisions);

@@ -1,6 +1,6 @@
 import { commandDays, type CommandContext } from '@altbackup/shared';
-import { fetchListing } from '../source/sourceListing.js';
-import { formatSourceList } from '../target/targetList.js';
+
+import { fetchListing, formatSourceList } from '../source/sourceListing.js';
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const days = commandDays(ctx);

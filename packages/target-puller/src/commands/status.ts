@@ -5,29 +5,17 @@
  * Prometheus textfile and turns "unhealthy" into exit 1 with one stderr line
  * per reason.
  */
-import { AltError, commandDays, ExitCode, formatDuration, humanSize, localDateTime, reasonOf, renderMetrics, todayIn, writeFileAtomic, type CommandContext, type Config, type Logger } from '@altbackup/shared';
+import { AltError, commandDays, ExitCode, formatDuration, humanSize, localDateTime, reasonOf, renderMetrics, todayIn, writeFileAtomic, type CommandContext } from '@altbackup/shared';
 import { ageMs, assessHealth, type Health, type StatusFacts } from '../status/healthCheck.js';
 import { statusMetrics } from '../status/promTextfile.js';
-import { fetchListing } from '../source/sourceListing.js';
-import { gatherStatusFacts, type ListSource } from '../status/statusFacts.js';
+import { gatherStatusFacts } from '../status/statusFacts.js';
 
-/** Longest wait for the source listing: status must answer even when the source is down. */
-export function listTimeoutOf(config: Config): number {
-  return Math.min(config.target.connect_timeout + config.target.header_timeout, 15_000);
-}
-
-function listSourceOf(config: Config, log: Logger): ListSource | undefined {
-  if (config.target.sources.length === 0) return undefined;
-  const capMs = listTimeoutOf(config);
-  return (days, signal) => fetchListing(config, { days, wanted: config.wanted, capMs }, log, signal);
-}
-
-export function alignTable(rows: readonly (readonly string[])[]): string[] {
+function alignTable(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
-export function statusText(f: StatusFacts, h: Health): string {
+function statusText(f: StatusFacts, h: Health): string {
   const day = f.days.at(-1)!;
   const dayLabel = day === todayIn({ timezone: f.timezone, now: new Date(f.now) }) ? 'TODAY' : day;
   const rows: string[][] = [['NAME', 'NEWEST', 'SIZE', 'AGE', dayLabel, 'ON TARGET', 'IN PROGRESS', 'PENDING']];
@@ -67,7 +55,7 @@ export function statusText(f: StatusFacts, h: Health): string {
 export async function run(ctx: CommandContext): Promise<number | void> {
   const { config } = ctx;
   const days = commandDays(ctx);
-  const facts = await gatherStatusFacts(config, { days, listSource: listSourceOf(config, ctx.log), listTimeoutMs: listTimeoutOf(config) });
+  const facts = await gatherStatusFacts(config, { days, log: ctx.log });
   const health = assessHealth(facts);
   ctx.out.write(ctx.opts.json ? JSON.stringify({ ...health, ...facts }, null, 2) + '\n' : statusText(facts, health));
   if (!facts.source.known && config.target.sources.length > 0) ctx.log.warn({ error: facts.source.error }, 'status: pending items unknown');

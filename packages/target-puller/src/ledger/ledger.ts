@@ -3,75 +3,20 @@
  * verifications, purges and extractions. It is what `status`, `report` and
  * "never fetch a purged tarball again" read. Losing it loses history, never
  * data: every decision that protects data is also made from the files.
+ *
+ * Two ways in, one per kind of command:
+ * - `Ledger.open` for a command that changes the target: creates the file,
+ *   sets WAL, migrates the schema.
+ * - `Ledger.read` for a command that only looks, and for every dry run:
+ *   creates nothing, refuses writes, and answers every read as the real run
+ *   would (a missing ledger reads as an empty one), so a dry run's plan is
+ *   the real run's plan. `run()` on it records nothing.
  */
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-
-/** Forward-only migrations; the index + 1 is the schema version (PRAGMA user_version). */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE runs (
-     id INTEGER PRIMARY KEY,
-     command TEXT NOT NULL,
-     started_at INTEGER NOT NULL,
-     ended_at INTEGER,
-     result TEXT NOT NULL DEFAULT 'running',
-     error TEXT,
-     pid INTEGER NOT NULL,
-     days TEXT,
-     files INTEGER NOT NULL DEFAULT 0,
-     bytes INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE TABLE transfers (
-     id INTEGER PRIMARY KEY,
-     run_id INTEGER REFERENCES runs(id),
-     path TEXT NOT NULL,
-     size INTEGER,
-     md5 TEXT,
-     etag TEXT,
-     source_url TEXT,
-     bytes_fetched INTEGER NOT NULL DEFAULT 0,
-     resumed_from INTEGER NOT NULL DEFAULT 0,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     started_at INTEGER NOT NULL,
-     ended_at INTEGER,
-     result TEXT NOT NULL DEFAULT 'running',
-     error TEXT
-   );
-   CREATE INDEX transfers_path ON transfers(path);
-   CREATE TABLE verifications (
-     id INTEGER PRIMARY KEY,
-     run_id INTEGER REFERENCES runs(id),
-     path TEXT NOT NULL,
-     expected_md5 TEXT,
-     expected_size INTEGER,
-     actual_md5 TEXT,
-     actual_size INTEGER,
-     ok INTEGER NOT NULL,
-     at INTEGER NOT NULL
-   );
-   CREATE INDEX verifications_path ON verifications(path);
-   CREATE TABLE purges (
-     id INTEGER PRIMARY KEY,
-     run_id INTEGER REFERENCES runs(id),
-     kind TEXT NOT NULL,
-     path TEXT NOT NULL,
-     size INTEGER,
-     md5 TEXT,
-     at INTEGER NOT NULL
-   );
-   CREATE INDEX purges_path ON purges(path);
-   CREATE TABLE extractions (
-     id INTEGER PRIMARY KEY,
-     run_id INTEGER REFERENCES runs(id),
-     tarball_path TEXT NOT NULL,
-     out_path TEXT NOT NULL,
-     size INTEGER,
-     result TEXT NOT NULL,
-     error TEXT,
-     at INTEGER NOT NULL
-   );`,
-];
+import { dirname } from 'node:path';
+import { AltError } from '@altbackup/shared';
+import { MIGRATIONS } from './schema.js';
 
 export type RunResult = 'running' | 'ok' | 'failed' | 'aborted';
 
@@ -88,6 +33,8 @@ export interface RunRow {
   bytes: number;
 }
 
+export type TransferResult = 'ok' | 'failed' | 'mismatch' | 'aborted';
+
 export interface TransferRecord {
   path: string;
   size: number | null;
@@ -99,7 +46,7 @@ export interface TransferRecord {
   attempts: number;
   startedAt: number;
   endedAt: number | null;
-  result: 'ok' | 'failed' | 'mismatch' | 'aborted';
+  result: TransferResult;
   error: string | null;
 }
 
@@ -112,29 +59,168 @@ export interface VerificationRecord {
   ok: boolean;
 }
 
-export function defaultLedgerPath(targetRoot: string): string {
-  return join(targetRoot, '.altbackup', 'ledger.sqlite');
+/** The latest digest comparison of one path: what the verification rule reads. */
+export interface LatestCheck extends VerificationRecord {
+  /** When it ran (ms since epoch). */
+  at: number;
 }
+
+export interface PurgeRecord {
+  kind: 'tarball' | 'extracted';
+  path: string;
+  size?: number | null;
+  md5?: string | null;
+}
+
+export interface ExtractionRecord {
+  tarballPath: string;
+  outPath: string;
+  size: number | null;
+  result: 'ok' | 'skipped' | 'failed';
+  error?: string | null;
+}
+
+/** A transfers row as stored. */
+export interface TransferRow {
+  id: number;
+  run_id: number | null;
+  path: string;
+  size: number | null;
+  md5: string | null;
+  bytes_fetched: number;
+  resumed_from: number;
+  attempts: number;
+  started_at: number;
+  ended_at: number | null;
+  result: string;
+  error: string | null;
+}
+
+/** A verifications row as stored. */
+export interface VerificationRow {
+  id: number;
+  run_id: number | null;
+  path: string;
+  actual_size: number | null;
+  ok: number;
+  at: number;
+}
+
+/** The whole history, in id order, as `report` plots it. */
+export interface LedgerHistory {
+  runs: RunRow[];
+  transfers: TransferRow[];
+  verifications: VerificationRow[];
+}
+
+/** How a run ended, as its command sums it up. */
+export interface RunEnd {
+  result: Exclude<RunResult, 'running'>;
+  files?: number;
+  bytes?: number;
+  error?: string | null;
+}
+
+/** What a command records during one run; a dry run's recorder records nothing. */
+export interface RunRecorder {
+  transfer(t: TransferRecord): void;
+  verification(v: VerificationRecord): void;
+  purge(p: PurgeRecord): void;
+  extraction(e: ExtractionRecord): void;
+}
+
+const NOTHING: RunRecorder = { transfer() {}, verification() {}, purge() {}, extraction() {} };
 
 export class Ledger {
   readonly db: Database.Database;
+  /** Opened by `read`: every write is refused, `run` records nothing. */
+  readonly readOnly: boolean;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, readOnly: boolean) {
     this.db = db;
+    this.readOnly = readOnly;
   }
 
+  /** The ledger at `file` for a command that changes the target. */
   static open(file: string): Ledger {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    migrate(db);
-    return new Ledger(db);
+    migrate(db, file);
+    return new Ledger(db, false);
+  }
+
+  /**
+   * The ledger at `file` as a reader sees it. The connection stays
+   * read-write underneath (SQLite falls back to read-only when the file is
+   * not writable) so that, closing last, it removes the -wal/-shm files
+   * SQLite makes to read a WAL database; `query_only` refuses writes. A
+   * missing file, or one without schema, reads as an empty ledger (held in
+   * memory); an older schema is migrated in a memory copy, never on disk.
+   */
+  static read(file: string): Ledger {
+    if (!existsSync(file)) return Ledger.empty();
+    const db = new Database(file, { fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === MIGRATIONS.length) {
+      db.pragma('query_only = ON');
+      return new Ledger(db, true);
+    }
+    if (version > MIGRATIONS.length) {
+      db.close();
+      throw tooNew(file, version);
+    }
+    const copy = version === 0 ? new Database(':memory:') : new Database(db.serialize());
+    db.close();
+    migrate(copy, file);
+    copy.pragma('query_only = ON');
+    return new Ledger(copy, true);
+  }
+
+  /** `read` for a dry run, `open` otherwise: the one dry-run policy of every command. */
+  static forCommand(file: string, dryRun: boolean): Ledger {
+    return dryRun ? Ledger.read(file) : Ledger.open(file);
+  }
+
+  private static empty(): Ledger {
+    const db = new Database(':memory:');
+    migrate(db, ':memory:');
+    db.pragma('query_only = ON');
+    return new Ledger(db, true);
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Runs one command's work as a ledger run: a `runs` row opened before and
+   * closed after (by `end`, or as failed, or aborted when the run was
+   * stopped), and a recorder whose rows point at it.
+   */
+  async run<T>(command: string, days: readonly string[], fn: (rec: RunRecorder) => Promise<T>, end: (value: T) => RunEnd): Promise<T> {
+    if (this.readOnly) return fn(NOTHING);
+    const id = this.startRun(command, days);
+    const rec: RunRecorder = {
+      transfer: (t) => this.recordTransfer(id, t),
+      verification: (v) => this.recordVerification(id, v),
+      purge: (p) => this.recordPurge(id, p),
+      extraction: (e) => this.recordExtraction(id, e),
+    };
+    let value: T;
+    try {
+      value = await fn(rec);
+    } catch (e) {
+      const stopped = e instanceof AltError && e.code === 'deadline';
+      this.endRun(id, stopped ? 'aborted' : 'failed', { error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+    const { result, ...stats } = end(value);
+    this.endRun(id, result, stats);
+    return value;
   }
 
   startRun(command: string, days: readonly string[] = [], now = Date.now()): number {
@@ -148,10 +234,6 @@ export class Ledger {
     this.db
       .prepare('UPDATE runs SET ended_at = ?, result = ?, error = ?, files = ?, bytes = ? WHERE id = ?')
       .run(now, result, stats.error ?? null, stats.files ?? 0, stats.bytes ?? 0, id);
-  }
-
-  lastRun(command: string): RunRow | undefined {
-    return lastFinishedRun(this.db, command);
   }
 
   recordTransfer(runId: number | null, t: TransferRecord): number {
@@ -168,10 +250,28 @@ export class Ledger {
       .run(runId, v.path, v.expectedMd5, v.expectedSize, v.actualMd5, v.actualSize, v.ok ? 1 : 0, now);
   }
 
-  recordPurge(runId: number | null, p: { kind: 'tarball' | 'extracted'; path: string; size?: number | null; md5?: string | null }, now = Date.now()): void {
+  recordPurge(runId: number | null, p: PurgeRecord, now = Date.now()): void {
     this.db
       .prepare('INSERT INTO purges (run_id, kind, path, size, md5, at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(runId, p.kind, p.path, p.size ?? null, p.md5 ?? null, now);
+  }
+
+  recordExtraction(runId: number | null, e: ExtractionRecord, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO extractions (run_id, tarball_path, out_path, size, result, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, e.tarballPath, e.outPath, e.size, e.result, e.error ?? null, now);
+  }
+
+  /** The newest finished run of `command`. */
+  lastRun(command: string): RunRow | undefined {
+    return this.db
+      .prepare("SELECT * FROM runs WHERE command = ? AND result != 'running' ORDER BY id DESC LIMIT 1")
+      .get(command) as RunRow | undefined;
+  }
+
+  /** Runs of `command` recorded as running, newest first (their process may be gone). */
+  runningRuns(command: string): RunRow[] {
+    return this.db.prepare("SELECT * FROM runs WHERE command = ? AND result = 'running' ORDER BY id DESC").all(command) as RunRow[];
   }
 
   /** Tarball paths that purge_target deleted: `pull` never fetches them again. */
@@ -180,57 +280,32 @@ export class Ledger {
     return new Set(rows.map((r) => r.path));
   }
 
-  recordExtraction(runId: number | null, e: { tarballPath: string; outPath: string; size: number | null; result: 'ok' | 'skipped' | 'failed'; error?: string | null }, now = Date.now()): void {
-    this.db
-      .prepare('INSERT INTO extractions (run_id, tarball_path, out_path, size, result, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, e.tarballPath, e.outPath, e.size, e.result, e.error ?? null, now);
+  history(): LedgerHistory {
+    return {
+      runs: this.db.prepare('SELECT * FROM runs ORDER BY id').all() as RunRow[],
+      transfers: this.db.prepare('SELECT id, run_id, path, size, md5, bytes_fetched, resumed_from, attempts, started_at, ended_at, result, error FROM transfers ORDER BY id').all() as TransferRow[],
+      verifications: this.db.prepare('SELECT id, run_id, path, actual_size, ok, at FROM verifications ORDER BY id').all() as VerificationRow[],
+    };
   }
 
-  /** The latest verification of each path (for status: outstanding mismatches). */
-  latestVerifications(): VerificationRecord[] {
+  /** The latest digest comparison of each path. */
+  latestChecks(): Map<string, LatestCheck> {
     const rows = this.db
       .prepare(`SELECT v.* FROM verifications v JOIN (SELECT path, MAX(id) AS id FROM verifications GROUP BY path) last ON v.id = last.id`)
-      .all() as { path: string; expected_md5: string | null; expected_size: number | null; actual_md5: string | null; actual_size: number | null; ok: number }[];
-    return rows.map((r) => ({ path: r.path, expectedMd5: r.expected_md5, expectedSize: r.expected_size, actualMd5: r.actual_md5, actualSize: r.actual_size, ok: r.ok === 1 }));
+      .all() as { path: string; expected_md5: string | null; expected_size: number | null; actual_md5: string | null; actual_size: number | null; ok: number; at: number }[];
+    return new Map(rows.map((r) => [r.path, {
+      path: r.path, expectedMd5: r.expected_md5, expectedSize: r.expected_size, actualMd5: r.actual_md5, actualSize: r.actual_size, ok: r.ok === 1, at: r.at,
+    }]));
   }
 }
 
-/** The newest finished run of `command`. */
-export function lastFinishedRun(db: Database.Database, command: string): RunRow | undefined {
-  return db
-    .prepare("SELECT * FROM runs WHERE command = ? AND result != 'running' ORDER BY id DESC LIMIT 1")
-    .get(command) as RunRow | undefined;
+function tooNew(file: string, version: number): AltError {
+  return new AltError('ledger-too-new', `ledger ${file} has schema version ${version}, newer than this altbackup understands (${MIGRATIONS.length}): upgrade altbackup`);
 }
 
-/**
- * The ledger as `status`, `ls` and `report` read it. The writer's
- * `Ledger.open` makes the folder, sets the journal mode and migrates the
- * schema; a command that only reads must change nothing, so this open skips
- * all three and refuses writes (`query_only`). The connection stays
- * read-write underneath (SQLite falls back to read-only when the file is not
- * writable) so that, closing last, it removes the -wal/-shm files SQLite
- * makes to read a WAL database, as the writer's close does.
- *
- * `read(db)` on the ledger at `file`; `none` when there is no ledger or it has no schema yet.
- */
-export function readLedger<T>(file: string, none: T, read: (db: Database.Database) => T): T {
-  if (!existsSync(file)) return none;
-  const db = new Database(file, { fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('query_only = ON');
-    if (db.pragma('user_version', { simple: true }) === 0) return none;
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
-
-export function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new Error(`ledger schema version ${version} is newer than this altbackup understands (${MIGRATIONS.length}); upgrade altbackup`);
-  }
+  if (version > MIGRATIONS.length) throw tooNew(file, version);
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);

@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { bytesToFetch, makePlan, planTarball, type PartMeta, type SourceEntry, type TargetState } from './plan.js';
+import type { Dna } from '@altbackup/shared';
+import type { SourceEntry } from '../source/listingBody.js';
+import type { PartMeta } from './part/partMeta.js';
+import { bytesToFetch, makePlan, planTarball, type TargetState } from './plan.js';
 
 const DIG = '1f3870be274f6c49b3e31a0c6728957f';
 const OTHER = '0123456789abcdef0123456789abcdef';
@@ -8,7 +11,15 @@ const entry: SourceEntry = {
   path: 'tracs/dybsvn/2024/03/05/104701/dybsvn.tar.gz', catfold: 'tracs', subfold: 'dybsvn', day: '2024/03/05', time: '104701',
   name: 'dybsvn.tar.gz', size: 1_531_229_474, mtime: '2024-03-05T10:50:00Z', dna: { dig: DIG, size: 1_531_229_474 }, etag: '"e1"',
 };
-const state = (s: Partial<TargetState>): TargetState => ({ finalSize: null, sidecar: null, partSize: null, partMeta: null, ...s });
+interface Held { finalSize?: number | null; sidecar?: Dna | 'invalid' | null; partSize?: number | null; partMeta?: PartMeta | null }
+/** The target's files as the plan sees them, from the few facts a case names. */
+const state = (s: Held): TargetState => ({
+  copy: {
+    exists: s.finalSize != null, size: s.finalSize ?? 0, mtimeMs: 0, partSize: s.partSize ?? null,
+    sidecar: s.sidecar === 'invalid' ? { invalid: 'bad text' } : s.sidecar ?? null,
+  },
+  partMeta: s.partMeta ?? null,
+});
 const meta = (m: Partial<PartMeta> = {}): PartMeta => ({ etag: '"e1"', size: entry.size, dig: DIG, source: 'http://s', startedAt: 'x', hashed: null, ...m });
 
 describe('planTarball', () => {

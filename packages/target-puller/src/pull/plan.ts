@@ -3,35 +3,19 @@
  * inputs only: the source listing, the target's files and the ledger's purge
  * history. Pure, so every branch is unit-tested without disk or network.
  */
-import { compareByPath, dnaEqual, type Dna, type ListedTarball } from '@altbackup/shared';
+import { compareByPath, dnaEqual, type Dna } from '@altbackup/shared';
+import type { SourceEntry } from '../source/listingBody.js';
+import { isReadableSidecar, verificationOf, type CheckFact, type CopyFacts } from '../target/verification.js';
 import type { PartCheckpoint } from './part/partCheckpoint.js';
+import { metaMatches, type PartMeta } from './part/partMeta.js';
 
-/** A complete entry of the source listing: its sidecar is known. */
-export type SourceEntry = ListedTarball & { dna: Dna };
-
-/**
- * What `<path>.part.meta` records when a download starts: the identity of the
- * bytes in the `.part`, so a resume asks for the same file (`If-Range`).
- */
-export interface PartMeta {
-  etag: string;
-  size: number;
-  dig: string;
-  source: string;
-  startedAt: string;
-  /** The MD5 state of the `.part`'s first bytes, saved once they were on the disk. */
-  hashed: PartCheckpoint | null;
-}
-
-/** The target's files for one tarball path. */
+/** What the target holds for one listed path. */
 export interface TargetState {
-  /** Size of the final name, null when absent. */
-  finalSize: number | null;
-  /** The sidecar: parsed, 'invalid' when unreadable, null when absent. */
-  sidecar: Dna | 'invalid' | null;
-  /** Size of `<path>.part`, null when absent. */
-  partSize: number | null;
+  copy: CopyFacts;
+  /** The `.part.meta` of a `.part` in progress. */
   partMeta: PartMeta | null;
+  /** The ledger's latest check of the path (the verification rule reads it). */
+  lastCheck?: CheckFact;
 }
 
 export type Action =
@@ -70,19 +54,14 @@ export interface Plan {
   pending: string[];
 }
 
-const NO_STATE: TargetState = { finalSize: null, sidecar: null, partSize: null, partMeta: null };
+const NOTHING_HELD: TargetState = { copy: { exists: false, size: 0, mtimeMs: 0, partSize: null, sidecar: null }, partMeta: null };
 
 function item(entry: SourceEntry, action: Action, reason: string, extra: Partial<PlanItem> = {}): PlanItem {
   return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, conflict: null, reason, ...extra };
 }
 
-function describeDna(d: Dna | 'invalid'): string {
-  return d === 'invalid' ? 'an unreadable sidecar' : `md5 ${d.dig} size ${d.size}`;
-}
-
-/** Whether the recorded start of a `.part` is the file the source lists now. */
-function metaMatches(meta: PartMeta, entry: SourceEntry): boolean {
-  return meta.etag === entry.etag && meta.size === entry.size && meta.dig === entry.dna.dig;
+function describeDna(d: Dna | null): string {
+  return d === null ? 'an unreadable sidecar' : `md5 ${d.dig} size ${d.size}`;
 }
 
 /** Decides resume-or-restart for bytes on disk (a `.part` or a final name without sidecar). */
@@ -102,29 +81,32 @@ function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: n
   });
 }
 
-export function planTarball(entry: SourceEntry, state: TargetState = NO_STATE, purged = false): PlanItem {
-  const { finalSize, sidecar, partSize, partMeta } = state;
+export function planTarball(entry: SourceEntry, state: TargetState = NOTHING_HELD, purged = false): PlanItem {
+  const { copy, partMeta } = state;
   if (purged) return item(entry, 'never', 'purged earlier by purge_target');
-  if (finalSize !== null && sidecar !== null) {
-    if (sidecar !== 'invalid' && dnaEqual(sidecar, entry.dna) && finalSize === entry.size) {
+  if (copy.exists && copy.sidecar !== null) {
+    const held = verificationOf(copy, state.lastCheck);
+    if (held.state === 'verified' && dnaEqual(held.dna!, entry.dna) && copy.size === entry.size) {
       return item(entry, 'skip', 'verified, same dna');
     }
-    // A final name with a sidecar that disagrees with the source: never
-    // overwritten in place; the new copy replaces it only once verified.
-    const conflict = finalSize === (sidecar === 'invalid' ? -1 : sidecar.size)
-      ? `target has ${describeDna(sidecar)}, source has md5 ${entry.dna.dig} size ${entry.size}`
-      : `target file is ${finalSize} bytes but its sidecar says ${describeDna(sidecar)}; source has md5 ${entry.dna.dig} size ${entry.size}`;
-    if (partSize !== null) return continueOrRestart(entry, 'part', partSize, partMeta, conflict);
+    // A final name with a sidecar that is not a verified copy of what the
+    // source lists: never overwritten in place; the new copy replaces it
+    // only once verified.
+    const dna = isReadableSidecar(copy.sidecar) ? copy.sidecar : null;
+    const conflict = held.state === 'verified' || dna === null
+      ? `target has ${describeDna(dna)}, source has md5 ${entry.dna.dig} size ${entry.size}`
+      : `target file is ${copy.size} bytes but its sidecar says ${describeDna(dna)}${held.checkedAt !== null ? ' and its last check failed' : ''}; source has md5 ${entry.dna.dig} size ${entry.size}`;
+    if (copy.partSize !== null) return continueOrRestart(entry, 'part', copy.partSize, partMeta, conflict);
     return item(entry, 'fetch', 'target copy differs from the source', { conflict });
   }
-  if (finalSize !== null) {
+  if (copy.exists) {
     // An interrupted copy under the final name (the old tool's truncated
     // file, or our own crash between rename and sidecar): the longer of it
     // and any .part is continued, the other discarded.
-    if (partSize !== null && partSize > finalSize) return continueOrRestart(entry, 'part', partSize, partMeta, null);
-    return continueOrRestart(entry, 'final', finalSize, partMeta, null);
+    if (copy.partSize !== null && copy.partSize > copy.size) return continueOrRestart(entry, 'part', copy.partSize, partMeta, null);
+    return continueOrRestart(entry, 'final', copy.size, partMeta, null);
   }
-  if (partSize !== null) return continueOrRestart(entry, 'part', partSize, partMeta, null);
+  if (copy.partSize !== null) return continueOrRestart(entry, 'part', copy.partSize, partMeta, null);
   return item(entry, 'fetch', 'not on the target');
 }
 

@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { formatDna, type AltError } from '@altbackup/shared';
-import { Ledger, defaultLedgerPath } from '../ledger/ledger.js';
+import { Ledger } from '../ledger/ledger.js';
+import { defaultLedgerPath } from '../target/targetDirs.js';
 import { pullRun } from './pullRun.js';
 import { startFakeSource, type FakeSource, type Misbehave, type SeenRequest } from '../testing/fakeSource.js';
-import { DAY, quietLog, tempDir, testConfig, writeTarball, type MadeFile } from '../testing/tree.js';
+import { DAY, quietLog, recordingLog, tempDir, testConfig, writeTarball, type MadeFile } from '../testing/tree.js';
 
 const dirs: string[] = [];
 const servers: FakeSource[] = [];
@@ -38,13 +38,12 @@ async function setup(sizes: number[], fault?: (req: SeenRequest) => Misbehave | 
   return { src, dst, files, server };
 }
 
-async function pull(s: Setup, extra: Record<string, string | string[]> = {}, sources = [s.server.url]) {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => { text += d.toString(); });
+/** A pull run; its error, once every transfer was tried and recorded, is thrown as the command throws it. */
+async function pull(s: Setup, extra: Record<string, string | string[]> = {}, sources = [s.server.url], log = quietLog()) {
   const config = testConfig(s.dst, sources, extra);
-  const r = await pullRun({ config, days: [DAY], dryRun: false, json: false, log: quietLog(), out, err: new PassThrough() });
-  return { ...r, text };
+  const r = await pullRun({ config, days: [DAY], dryRun: false, log });
+  if (r.error) throw r.error;
+  return r;
 }
 
 async function pullFails(s: Setup, extra: Record<string, string | string[]> = {}, sources = [s.server.url]): Promise<AltError> {
@@ -93,7 +92,7 @@ describe('pullRun against a fake source', () => {
     const ledger = Ledger.open(defaultLedgerPath(s.dst));
     const rows = ledger.db.prepare("SELECT path, bytes_fetched, result FROM transfers ORDER BY path").all() as { path: string; bytes_fetched: number; result: string }[];
     assert.deepEqual(rows.map((x) => [x.path, x.bytes_fetched, x.result]), [[A, 300_000, 'ok'], [B, 1_234_567, 'ok']]);
-    assert.equal(ledger.latestVerifications().filter((v) => v.ok).length, 2);
+    assert.equal([...ledger.latestChecks().values()].filter((v) => v.ok).length, 2);
     assert.equal(ledger.lastRun('pull')?.result, 'ok');
     ledger.close();
   });
@@ -215,19 +214,30 @@ describe('pullRun against a fake source', () => {
   });
 
   it('replaces a target copy whose sidecar disagrees with the source only after verifying', async () => {
-    const s = await setup([100_000]);
+    // Every download of the source's copy is corrupt first: the old copy must survive both failed rounds untouched.
+    let corrupt = true;
+    const s = await setup([100_000], (req) => (corrupt && req.url.startsWith('/v1/files/') ? { kind: 'corrupt', offset: 99 } : undefined));
     const abs = join(s.dst, A);
     mkdirSync(dirname(abs), { recursive: true });
     writeFileSync(abs, Buffer.alloc(10));
-    writeFileSync(abs + '.dna', formatDna({ dig: '0'.repeat(32), size: 10 }));
+    const oldDna = formatDna({ dig: '0'.repeat(32), size: 10 });
+    writeFileSync(abs + '.dna', oldDna);
+    const e = await pullFails(s);
+    assert.match(e.message, /digest mismatch twice/);
+    assert.deepEqual(readFileSync(abs), Buffer.alloc(10), 'the old copy is untouched while no new one verified');
+    assert.equal(readFileSync(abs + '.dna', 'utf8'), oldDna);
+    corrupt = false;
     await pull(s);
     assertMirrored(s, s.files[0]!);
   });
 
-  it('falls back from an unresolvable source to the next one', async () => {
+  it('falls back from an unresolvable source to the next one, and the log names the fallback', async () => {
     const s = await setup([10_000]);
-    await pull(s, {}, ['http://nonexistent.invalid:7878', s.server.url]);
+    const rec = recordingLog(s.src);
+    await pull(s, {}, ['http://nonexistent.invalid:7878', s.server.url], rec.log);
     assertMirrored(s, s.files[0]!);
+    const warned = rec.messages();
+    assert.ok(warned.some((m) => /^source http:\/\/nonexistent\.invalid:7878 failed \((ENOTFOUND|EAI_AGAIN)/.test(m) && m.includes(`using ${s.server.url}`)), warned.join('\n'));
   });
 
   it('stops at the deadline, keeps the .part, and the next run resumes it', async () => {
@@ -250,6 +260,5 @@ describe('pullRun against a fake source', () => {
     const r = await pull(s);
     assertMirrored(s, s.files[0]!);
     assert.equal(r.outcomes[0]!.resumedFrom, 0);
-    truncateSync(abs, 0);
   });
 });

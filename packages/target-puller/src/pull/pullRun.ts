@@ -4,32 +4,36 @@
  * up to `concurrency` tarballs at once under one bandwidth budget, record
  * everything in the ledger, and stop cleanly at the run deadline. A run never
  * hangs: every network wait has a timeout and the deadline bounds the rest.
+ *
+ * A dry run takes no lock and writes nothing, but reads the ledger and the
+ * files exactly as the real run would, so its plan is the real run's plan.
+ * The command prints; this module only decides, does and logs.
  */
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pRetry from 'p-retry';
-import {
-  AltError, formatDuration, humanSize, type Config, type Logger,
-} from '@altbackup/shared';
-import { throttleFor } from './bandwidth.js';
-import { Ledger } from '../ledger/ledger.js';
-import { acquireLock, type HeldLock } from '../target/lock.js';
-import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
-import { BarProgress, progressFor } from './progress.js';
+import { AltError, formatDuration, humanSize, partPathOf, type Config, type Logger } from '@altbackup/shared';
+import { Ledger, type LatestCheck, type RunRecorder } from '../ledger/ledger.js';
 import { retryOptions, shortCause } from '../source/retryPolicy.js';
-import { AllSourcesFailed, SourceClient, clientOptionsFrom, showSource } from '../source/sourceClient.js';
+import { SourceClient, clientOptionsFrom, showSource, type SourceListing } from '../source/sourceClient.js';
+import { isRetryable, sourceError } from '../source/sourceFailure.js';
+import { acquireLock, type HeldLock } from '../target/lock.js';
 import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
-import { describeFailure, isRetryable, unwrapRetryError } from '../source/sourceFailure.js';
-import { readTargetState, removeStrays } from '../target/targetFiles.js';
-import { transferTarball, type TransferOutcome } from './transfer.js';
+import { readCopy, removeStrays } from '../target/targetFiles.js';
+import { throttleFor } from './bandwidth.js';
+import { readPartMeta } from './part/partMeta.js';
+import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
+import type { Progress } from './progress.js';
+import { notStarted, transferTarball, type TransferOutcome } from './transfer.js';
 
 export interface PullOptions {
   config: Config;
   days: readonly string[];
   dryRun: boolean;
-  json: boolean;
   log: Logger;
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted by the command (SIGINT, SIGTERM): the run stops as at its deadline. */
+  signal?: AbortSignal;
+  /** Told about each file's bytes; none: progress is only logged at the end. */
+  progress?: Progress;
 }
 
 export interface PullSummary {
@@ -46,12 +50,15 @@ export interface PullSummary {
   durationMs: number;
 }
 
-/** Why the run was cut short: the deadline or a signal. */
-export class RunStopped extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunStopped';
-  }
+export interface PullResult {
+  plan: Plan;
+  /** Empty for a dry run. */
+  outcomes: TransferOutcome[];
+  summary: PullSummary;
+  /** Listed paths the source cannot serve (unreadable sidecar on the source). */
+  invalid: { path: string; problem: string }[];
+  /** Why the run failed, after every transfer was tried and recorded; null when it did not. */
+  error: AltError | null;
 }
 
 export function summarize(plan: Plan, outcomes: readonly TransferOutcome[], days: readonly string[], durationMs: number): PullSummary {
@@ -73,11 +80,6 @@ export function summarize(plan: Plan, outcomes: readonly TransferOutcome[], days
 
 export function summaryLine(s: PullSummary): string {
   return `pull: ${s.files} tarball(s) listed: ${s.fetched} fetched (${s.resumed} resumed), ${s.skipped} already verified, ${s.never} purged earlier, ${s.pending} pending on the source, ${s.failed} failed, ${s.aborted} stopped; ${humanSize(s.bytes)} transferred in ${formatDuration(s.durationMs)}`;
-}
-
-export function planLine(i: PlanItem): string {
-  const what = i.action === 'resume' ? `resume@${i.offset}` : i.action;
-  return `${what.padEnd(8)} ${i.entry.path}  ${humanSize(i.entry.size)}  (${i.reason}${i.conflict ? `; WARNING ${i.conflict}` : ''})`;
 }
 
 export function outcomeLine(o: TransferOutcome): string {
@@ -104,144 +106,131 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promi
   return results;
 }
 
-function listingFailure(e: unknown): AltError {
-  const err = unwrapRetryError(e);
-  if (err instanceof AltError) return err;
-  const line = describeFailure(err, 'listing the source failed');
-  return new AltError(err instanceof AllSourcesFailed ? 'sources-unreachable' : 'listing-failed', line);
+/** The target's files for every listed path, with the ledger's latest check of each. */
+async function targetStates(root: string, listing: SourceListing, checks: ReadonlyMap<string, LatestCheck>): Promise<Map<string, TargetState>> {
+  const states = new Map<string, TargetState>();
+  for (const e of listing.entries) {
+    const copy = await readCopy(root, e.path);
+    const partMeta = copy.partSize !== null || (copy.exists && copy.sidecar === null) ? await readPartMeta(partPathOf(join(root, e.path))) : null;
+    states.set(e.path, { copy, partMeta, lastCheck: checks.get(e.path) });
+  }
+  return states;
 }
 
-export async function pullRun(opts: PullOptions): Promise<{ summary: PullSummary; plan: Plan; outcomes: TransferOutcome[] }> {
+/** Why the run stopped (deadline or signal), for the operator. */
+function stopReason(signal: AbortSignal): string {
+  const r = signal.reason as unknown;
+  return r instanceof Error ? r.message : String(r);
+}
+
+export async function pullRun(opts: PullOptions): Promise<PullResult> {
   const { config, log } = opts;
   const started = Date.now();
   const root = requireTargetRoot(config);
   const clientOptions = clientOptionsFrom(config);
-  const stop = new AbortController();
-  const deadline = setTimeout(
-    () => stop.abort(new RunStopped(`the run deadline of ${formatDuration(config.target.deadline)} passed`)),
-    config.target.deadline,
-  );
-  const onSignal = (sig: NodeJS.Signals) => stop.abort(new RunStopped(`interrupted by ${sig}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  let lock: HeldLock | null = null;
-  let ledger: Ledger | null = null;
-  let runId: number | null = null;
+  const lock: HeldLock | null = opts.dryRun ? null : acquireLock(root);
+  const ledger = (() => {
+    try {
+      return Ledger.forCommand(ledgerPathOf(config), opts.dryRun);
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
+  })();
+  // The deadline and the command's signal stop the run the same way; the reason is the operator's line.
+  const stopper = new AbortController();
+  const stop = stopper.signal;
+  const timer = setTimeout(() => stopper.abort(new AltError('deadline', `the run deadline of ${formatDuration(config.target.deadline)} passed`)), config.target.deadline);
+  const onSignal = () => stopper.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) onSignal();
+  else opts.signal?.addEventListener('abort', onSignal, { once: true });
+  const stopped = () => stopReason(stop);
   const client = new SourceClient(clientOptions, log);
   try {
-    if (!opts.dryRun) lock = acquireLock(root);
-    const ledgerPath = ledgerPathOf(config);
-    if (!opts.dryRun || existsSync(ledgerPath)) ledger = Ledger.open(ledgerPath);
-    if (!opts.dryRun && ledger) runId = ledger.startRun('pull', opts.days);
+    return await ledger.run('pull', opts.days, (rec) => pullWith(rec), (r) => ({
+      result: r.error ? (r.summary.aborted > 0 || r.error.code === 'deadline' ? 'aborted' : 'failed') : 'ok',
+      files: r.summary.fetched,
+      bytes: r.summary.bytes,
+      error: r.error?.message ?? null,
+    }));
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onSignal);
+    await client.close().catch(() => undefined);
+    ledger.close();
+    lock?.release();
+  }
 
-    log.info({ days: opts.days, sources: clientOptions.sources.map(showSource), root }, `pull: listing ${opts.days.join(', ')} on ${clientOptions.sources.map(showSource).join(', ')}`);
-    const retry = retryOptions(config, stop.signal);
+  async function pullWith(rec: RunRecorder): Promise<PullResult> {
+    const sources = clientOptions.sources.map(showSource);
+    log.info({ days: opts.days, sources, root }, `pull: listing ${opts.days.join(', ')} on ${sources.join(', ')}`);
+    const retry = retryOptions(config, stop);
     let lastListingError: unknown = null;
-    const listing = await pRetry(() => client.listing(opts.days, config.wanted, stop.signal), {
+    const listing = await pRetry(() => client.listing(opts.days, config.wanted, stop), {
       ...retry,
-      shouldRetry: (e) => isRetryable(e, stop.signal),
+      shouldRetry: (e) => isRetryable(e, stop),
       onFailedAttempt: (e) => {
         lastListingError = e;
-        if (!stop.signal.aborted) log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft }, `listing attempt ${e.attemptNumber} failed (${shortCause(e)})`);
+        if (!stop.aborted) log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft }, `listing attempt ${e.attemptNumber} failed (${shortCause(e)})`);
       },
     }).catch((e: unknown) => {
-      if (stop.signal.aborted) {
-        const last = lastListingError ? ` (last failure: ${listingFailure(lastListingError).message})` : '';
-        throw new AltError('deadline', `${(stop.signal.reason as Error).message} while listing the source; nothing was pulled${last}`);
+      if (stop.aborted) {
+        const last = lastListingError ? ` (last failure: ${sourceError(lastListingError, 'listing the source').message})` : '';
+        throw new AltError('deadline', `${stopped()} while listing the source; nothing was pulled${last}`);
       }
-      throw listingFailure(e);
+      throw sourceError(e, 'listing the source');
     });
 
     for (const bad of listing.invalid) {
       log.warn({ path: bad.path }, `${bad.path}: the source does not serve it (${bad.problem}); fix its sidecar on the source`);
     }
-    const { entries, pending } = listing;
-    const states = new Map<string, TargetState>();
-    for (const e of entries) states.set(e.path, await readTargetState(root, e.path));
-    const plan = makePlan(entries, pending, (p) => states.get(p), ledger?.purgedTarballs() ?? new Set());
+    const states = await targetStates(root, listing, ledger.latestChecks());
+    const plan = makePlan(listing.entries, listing.pending, (p) => states.get(p), ledger.purgedTarballs());
     for (const i of plan.items) {
       log.debug({ path: i.entry.path, action: i.action, offset: i.offset }, i.reason);
       if (i.conflict) log.warn({ path: i.entry.path }, `${i.entry.path}: ${i.conflict}; the target copy is replaced only once the source's verifies`);
     }
+    if (opts.dryRun) return { plan, outcomes: [], summary: summarize(plan, [], opts.days, Date.now() - started), invalid: listing.invalid, error: null };
 
-    if (opts.dryRun) {
-      if (opts.json) opts.out.write(JSON.stringify({ plan: plan.items.map((i) => ({ path: i.entry.path, action: i.action, offset: i.offset, size: i.entry.size, reason: i.reason, conflict: i.conflict })), pending: plan.pending, bytes: bytesToFetch(plan) }, null, 2) + '\n');
-      else {
-        for (const i of plan.items) opts.out.write(planLine(i) + '\n');
-        for (const p of plan.pending) opts.out.write(`pending  ${p}  (no sidecar yet on the source)\n`);
-        opts.out.write(`dry run: would transfer ${humanSize(bytesToFetch(plan))}; nothing was fetched\n`);
-      }
-      return { summary: summarize(plan, [], opts.days, Date.now() - started), plan, outcomes: [] };
-    }
-
-    for (const e of entries) {
-      for (const f of await removeStrays(root, e.path, states.get(e.path)!)) log.info({ file: f }, `removed ${f} left by an interrupted run`);
+    for (const e of listing.entries) {
+      for (const f of await removeStrays(root, e.path, states.get(e.path)!.copy)) log.info({ file: f }, `removed ${f} left by an interrupted run`);
     }
     const work = plan.items.filter((i) => i.action === 'fetch' || i.action === 'resume');
     log.info({ transfers: work.length, bytes: bytesToFetch(plan) }, `pull: ${work.length} to transfer (${humanSize(bytesToFetch(plan))}), ${plan.items.length - work.length} already done or purged, ${plan.pending.length} pending`);
-    const progress = progressFor(log, opts.err, !opts.json);
-    // Info lines written between the bars would tear them apart; the per-file
-    // lines are printed once the bars are done, and a log file keeps them all.
-    const fileLog = progress instanceof BarProgress && !config.log_file ? log.child({}, { level: 'warn' }) : log;
     const throttle = throttleFor(config.target.bwlimit);
     const outcomes = await pool(work, config.target.concurrency, async (item) => {
-      if (stop.signal.aborted) {
-        const now = Date.now();
-        return {
-          path: item.entry.path, result: 'aborted', dna: item.entry.dna, etag: null, sourceUrl: null, bytesFetched: 0, resumedFrom: item.offset,
-          attempts: 0, startedAt: now, endedAt: now, error: `not started: ${(stop.signal.reason as Error).message}`, quarantined: [],
-        } satisfies TransferOutcome;
-      }
-      progress.start(item.entry.path, item.entry.size, item.offset);
+      if (stop.aborted) return notStarted(item, stopped());
+      opts.progress?.start(item.entry.path, item.entry.size, item.offset);
       const o = await transferTarball(item, {
-        root, client, log: fileLog, throttle, signal: stop.signal, retry, checkpointEvery: config.target.checkpoint,
-        onProgress: (p, held, total) => progress.update(p, held, total),
-        onVerified: (v) => ledger?.recordVerification(runId, {
+        root, client, log, throttle, signal: stop, retry, checkpointEvery: config.target.checkpoint,
+        onProgress: (p, held, total) => opts.progress?.update(p, held, total),
+        onDigest: (v) => rec.verification({
           path: v.path, expectedMd5: v.expected.dig, expectedSize: v.expected.size, actualMd5: v.actual.dig, actualSize: v.actual.size, ok: v.ok,
         }),
       });
-      progress.stop(item.entry.path);
-      ledger?.recordTransfer(runId, { ...o, size: o.dna.size, md5: o.dna.dig });
-      const line = outcomeLine(o);
-      if (o.result === 'ok') fileLog.info({ path: o.path, bytes: o.bytesFetched, attempts: o.attempts }, line);
-      else fileLog.error({ path: o.path, result: o.result }, line);
+      opts.progress?.stop(item.entry.path);
+      rec.transfer({ ...o, size: o.dna.size, md5: o.dna.dig });
+      if (o.result === 'ok') log.info({ path: o.path, bytes: o.bytesFetched, attempts: o.attempts }, outcomeLine(o));
+      else log.error({ path: o.path, result: o.result }, outcomeLine(o));
       return o;
     });
-    progress.end();
+    opts.progress?.end();
 
     const summary = summarize(plan, outcomes, opts.days, Date.now() - started);
-    if (opts.json) {
-      opts.out.write(JSON.stringify({ summary, outcomes, skipped: plan.items.filter((i) => i.action === 'skip').map((i) => i.entry.path), never: plan.items.filter((i) => i.action === 'never').map((i) => i.entry.path), pending: plan.pending }, null, 2) + '\n');
-    } else {
-      for (const o of outcomes) opts.out.write(outcomeLine(o) + '\n');
-      opts.out.write(summaryLine(summary) + '\n');
-    }
     log.info({ summary }, summaryLine(summary));
-
-    const failed = outcomes.filter((o) => o.result === 'failed' || o.result === 'mismatch');
-    const stopped = outcomes.filter((o) => o.result === 'aborted');
-    let error: AltError | null = null;
-    if (stopped.length > 0) {
-      error = new AltError('deadline', `${(stop.signal.reason as Error).message}; ${stopped.length} tarball(s) not pulled yet (${stopped.map((o) => o.path).join(', ')}): their .part files are kept and the next run resumes them`);
-    } else if (failed.length > 0) {
-      error = new AltError('pull-failed', failed.length === 1
-        ? `${failed[0]!.path}: ${failed[0]!.error}`
-        : `${failed.length} tarballs failed: ${failed.map((o) => `${o.path}: ${o.error}`).join('; ')}`);
-    }
-    ledger?.endRun(runId!, error ? (stopped.length > 0 ? 'aborted' : 'failed') : 'ok', { files: summary.fetched, bytes: summary.bytes, error: error?.message ?? null });
-    runId = null;
-    if (error) throw error;
-    return { summary, plan, outcomes };
-  } catch (e) {
-    if (ledger && runId !== null) ledger.endRun(runId, stop.signal.aborted ? 'aborted' : 'failed', { error: e instanceof Error ? e.message : String(e) });
-    throw e;
-  } finally {
-    clearTimeout(deadline);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await client.close().catch(() => undefined);
-    ledger?.close();
-    lock?.release();
+    return { plan, outcomes, summary, invalid: listing.invalid, error: runError(outcomes, stop.aborted ? stopped() : null) };
   }
+}
+
+/** The run's failure, from its outcomes: stopped transfers first (they resume), then failed ones. */
+function runError(outcomes: readonly TransferOutcome[], stoppedBy: string | null): AltError | null {
+  const failed = outcomes.filter((o) => o.result === 'failed' || o.result === 'mismatch');
+  const stopped = outcomes.filter((o) => o.result === 'aborted');
+  if (stopped.length > 0) {
+    return new AltError('deadline', `${stoppedBy ?? 'the run was stopped'}; ${stopped.length} tarball(s) not pulled yet (${stopped.map((o) => o.path).join(', ')}): their .part files are kept and the next run resumes them`);
+  }
+  if (failed.length === 0) return null;
+  return new AltError('pull-failed', failed.length === 1
+    ? `${failed[0]!.path}: ${failed[0]!.error}`
+    : `${failed.length} tarballs failed: ${failed.map((o) => `${o.path}: ${o.error}`).join('; ')}`);
 }

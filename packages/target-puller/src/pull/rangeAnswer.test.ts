@@ -38,10 +38,12 @@ describe('decide', () => {
     assert.equal(d.kind, 'whole');
     assert.match((d as { reason: string }).reason, /whole file/);
   });
-  it('a 416 at the full length means complete; elsewhere restart', () => {
+  it('a 416 at the full length means complete; a 416 for a file of another size is refused, not retried', () => {
     assert.deepEqual(decide({ status: 416, contentRange: 'bytes */1000' }, { ...asked, offset: 1000 }), { kind: 'complete' });
-    assert.equal(decide({ status: 416, contentRange: 'bytes */900' }, { ...asked, offset: 1000 }).kind, 'restart');
-    assert.equal(decide({ status: 416, contentRange: 'bytes */300' }, asked).kind, 'restart');
+    assert.equal(decide({ status: 416, contentRange: 'bytes */900' }, { ...asked, offset: 1000 }).kind, 'refuse');
+    assert.equal(decide({ status: 416, contentRange: 'bytes */300' }, asked).kind, 'refuse');
+    assert.match((decide({ status: 416, contentRange: 'bytes */300' }, asked) as { reason: string }).reason, /file is 300 bytes but its sidecar says 1000/);
+    assert.equal(decide({ status: 416 }, asked).kind, 'restart');
   });
   it('passes other statuses up', () => {
     assert.deepEqual(decide({ status: 503 }, asked), { kind: 'status', status: 503 });

@@ -1,7 +1,8 @@
 /**
  * How to treat one answer to a (possibly ranged) file request (SPEC section
- * 5): bytes are only ever appended where they belong. Pure, so each server
- * misbehaviour is a unit test.
+ * 5): bytes are only ever appended where they belong, and an answer that
+ * contradicts the sidecar's size is refused rather than retried. Pure, so
+ * each server misbehaviour is a unit test.
  */
 
 export interface ContentRange {
@@ -25,7 +26,8 @@ export function parseContentRange(value: string | undefined): ContentRange | nul
   return { start, end, total };
 }
 
-export interface Answer {
+/** What one response says, as far as the decision needs it. */
+export interface RangeAnswer {
   status: number;
   contentRange?: string;
   etag?: string;
@@ -33,7 +35,8 @@ export interface Answer {
   md5?: string | null;
 }
 
-export interface Asked {
+/** What the request asked for and what the bytes must be. */
+export interface RangeAsked {
   /** Bytes already in the `.part`: the Range start (0: no Range sent). */
   offset: number;
   /** ETag sent as If-Range (null when none was recorded). */
@@ -50,12 +53,14 @@ export type Decision =
   | { kind: 'whole'; reason: string | null }
   /** The body is unusable: discard it, truncate the `.part`, ask again from zero. */
   | { kind: 'restart'; reason: string }
+  /** The source's file is not the one its sidecar describes: retrying cannot help. */
+  | { kind: 'refuse'; reason: string }
   /** Nothing more to fetch: the `.part` already holds every byte; verify it. */
   | { kind: 'complete' }
   /** An HTTP error status. */
   | { kind: 'status'; status: number };
 
-export function decide(answer: Answer, asked: Asked): Decision {
+export function decide(answer: RangeAnswer, asked: RangeAsked): Decision {
   const { status } = answer;
   if (status === 200) {
     return { kind: 'whole', reason: asked.offset > 0 ? 'the source sent the whole file instead of the range asked (Range ignored or the file changed)' : null };
@@ -78,7 +83,10 @@ export function decide(answer: Answer, asked: Asked): Decision {
   }
   if (status === 416) {
     const cr = parseContentRange(answer.contentRange);
-    if (asked.offset > 0 && asked.offset === asked.size && (cr === null || cr.total === null || cr.total === asked.size)) return { kind: 'complete' };
+    if (cr?.total != null && cr.total !== asked.size) {
+      return { kind: 'refuse', reason: `the source's file is ${cr.total} bytes but its sidecar says ${asked.size}: the source copy is truncated or was replaced; check it on the source` };
+    }
+    if (asked.offset > 0 && asked.offset === asked.size) return { kind: 'complete' };
     return { kind: 'restart', reason: `range not satisfiable at ${asked.offset} of ${cr?.total ?? '?'} bytes` };
   }
   return { kind: 'status', status };

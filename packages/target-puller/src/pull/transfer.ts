@@ -4,22 +4,28 @@
  * verified against the dna while the bytes arrive, then promoted to its final
  * name with its sidecar last. A digest mismatch quarantines the download and
  * starts once more from zero before giving up.
+ *
+ * The steps are the methods of `Transfer`, in the order they run:
+ * `prepare` (the files on disk become one `.part`), `attempt` (one request
+ * and what its answer decides: `apply`), `receive` (the body into the
+ * `.part`), `verifyAndPromote`. `transferTarball` runs them with p-retry
+ * around `attempt`.
  */
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
-import { AltError, md5FromReprDigest, partPathOf, redactUrl, type Dna, type Logger } from '@altbackup/shared';
-import type { Throttle } from './bandwidth.js';
-import { fsyncDir, metaPathOf, promote, quarantine, unlinkQuiet, writeMeta } from './promote.js';
-import type { TransferRecord } from '../ledger/ledger.js';
-import { PartFile } from './part/partFile.js';
-import type { PartCheckpoint } from './part/partCheckpoint.js';
-import { describeFailure, isRetryable } from '../source/sourceFailure.js';
-import type { PartMeta, PlanItem } from './plan.js';
-import { decide, rangeHeaders } from './rangeAnswer.js';
+import { AltError, md5FromReprDigest, partPathOf, redactUrl, unlinkQuiet, type Dna, type Logger } from '@altbackup/shared';
+import type { TransferResult } from '../ledger/ledger.js';
 import { HttpStatusError, classify, shortCause, type RetryPolicy } from '../source/retryPolicy.js';
 import { fileUrl, type SourceClient } from '../source/sourceClient.js';
+import { describeFailure, isRetryable } from '../source/sourceFailure.js';
+import type { Throttle } from './bandwidth.js';
+import { PartFile } from './part/partFile.js';
+import { PartMetaWriter, removePartMeta } from './part/partMeta.js';
+import type { PlanItem } from './plan.js';
+import { promote, quarantine } from './promote.js';
+import { decide, rangeHeaders, type Decision } from './rangeAnswer.js';
 
 export interface TransferContext {
   root: string;
@@ -32,239 +38,286 @@ export interface TransferContext {
   /** Bytes between saved hash states (`target.checkpoint`). */
   checkpointEvery: number;
   onProgress?: (path: string, held: number, total: number) => void;
-  onVerified?: (v: Verification) => void;
+  onDigest?: (d: DigestComparison) => void;
 }
 
-export interface Verification {
+/** The MD5 of a finished download against the dna it must match. */
+export interface DigestComparison {
   path: string;
   expected: Dna;
   actual: Dna;
   ok: boolean;
 }
 
-export type TransferResult = TransferRecord['result'];
-
-/** What the ledger records of a transfer, with the dna in place of its size and md5. */
-export interface TransferOutcome extends Omit<TransferRecord, 'size' | 'md5' | 'endedAt'> {
+/** What one transfer did: the operator's line and the ledger's row are made from it. */
+export interface TransferOutcome {
+  path: string;
+  result: TransferResult;
   /** The dna the tarball was verified against (from the source). */
   dna: Dna;
+  etag: string | null;
+  sourceUrl: string | null;
+  /** Bytes received over the network, including any discarded. */
+  bytesFetched: number;
+  /** Bytes already on disk when the transfer began. */
+  resumedFrom: number;
+  attempts: number;
+  startedAt: number;
   endedAt: number;
+  error: string | null;
   quarantined: string[];
 }
 
-/** A body that ended before the file did: the next attempt resumes where it stopped. */
-class ShortBody extends Error {
-  constructor(held: number, size: number) {
-    super(`body ended at ${held} of ${size} bytes`);
-    this.name = 'ShortBody';
-  }
+/** A transfer the run stopped before it began: its bytes on disk wait for the next run. */
+export function notStarted(item: PlanItem, why: string, now = Date.now()): TransferOutcome {
+  return {
+    path: item.entry.path, result: 'aborted', dna: item.entry.dna, etag: null, sourceUrl: null, bytesFetched: 0, resumedFrom: item.offset,
+    attempts: 0, startedAt: now, endedAt: now, error: `not started: ${why}`, quarantined: [],
+  };
 }
+
+/** Restarts from zero within one attempt: a source that keeps sending unusable ranges is an error, not a loop. */
+const MAX_RESTARTS = 3;
 
 function header(res: Dispatcher.ResponseData, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Restarts per attempt: a source that keeps sending unusable ranges is an error, not a loop. */
-const MAX_RESTARTS = 3;
+/** An answer's body that is not wanted: read off so the connection can be reused; errors are moot. */
+async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+  await body.dump().catch(() => undefined);
+}
 
-export async function transferTarball(item: PlanItem, ctx: TransferContext): Promise<TransferOutcome> {
-  const { entry } = item;
-  const { path } = entry;
-  const abs = join(ctx.root, path);
-  const partAbs = partPathOf(abs);
-  const log = ctx.log.child({ path });
-  const startedAt = Date.now();
-  const out: TransferOutcome = {
-    path, result: 'failed', dna: { ...entry.dna }, etag: item.ifRange, sourceUrl: null, bytesFetched: 0,
-    resumedFrom: 0, attempts: 0, startedAt, endedAt: startedAt, error: null, quarantined: [],
-  };
-  let expected: Dna = { ...entry.dna };
-  let etag: string | null = item.action === 'resume' ? item.ifRange : null;
+class Transfer {
+  private readonly item: PlanItem;
+  private readonly ctx: TransferContext;
+  private readonly path: string;
+  private readonly abs: string;
+  private readonly partAbs: string;
+  private readonly log: Logger;
+  /** The dna the bytes must match: the listing's, unless the source sends a new file whole. */
+  private expected: Dna;
+  /** ETag sent as If-Range: the one the `.part`'s bytes came with; null once they are dropped. */
+  private etag: string | null;
+  private readonly meta: PartMetaWriter;
+  /** The open `.part`; a fresh one after a quarantine. Set by `prepare`. */
+  private part: PartFile | null = null;
+  /** The attempt in flight: p-retry settles as soon as the signal aborts, while an attempt may still write. */
+  private running: Promise<void> = Promise.resolve();
+  /** Filled in as the transfer goes; returned at the end whatever happened. */
+  private readonly out: TransferOutcome;
 
-  await mkdir(dirname(abs), { recursive: true });
-  if (item.resumeFrom === 'final') {
-    // An old interrupted copy under the final name: from here on it is a
-    // `.part`, so the final name again only ever holds a verified tarball.
-    // A `.part.meta` beside it described the `.part` this replaces.
-    await unlinkQuiet(metaPathOf(partAbs));
-    await rename(abs, partAbs);
-  } else if (item.conflict === null) {
-    // A final name without sidecar that is not being continued holds nothing worth keeping.
-    await unlinkQuiet(abs);
+  constructor(item: PlanItem, ctx: TransferContext) {
+    this.item = item;
+    this.ctx = ctx;
+    this.path = item.entry.path;
+    this.abs = join(ctx.root, this.path);
+    this.partAbs = partPathOf(this.abs);
+    this.log = ctx.log.child({ path: this.path });
+    this.expected = { ...item.entry.dna };
+    this.etag = item.action === 'resume' ? item.ifRange : null;
+    this.meta = new PartMetaWriter(this.partAbs);
+    const now = Date.now();
+    this.out = {
+      path: this.path, result: 'failed', dna: { ...item.entry.dna }, etag: item.ifRange, sourceUrl: null, bytesFetched: 0,
+      resumedFrom: 0, attempts: 0, startedAt: now, endedAt: now, error: null, quarantined: [],
+    };
   }
 
-  // What `.part.meta` holds: written when the file's identity is known, then
-  // again at each hash checkpoint; the writes run one after another. A fresh
-  // open withdraws the checkpoint first, which, with no meta written yet,
-  // removes an older run's `.part.meta` (durably).
-  let meta: PartMeta | null = null;
-  let metaWrites: Promise<void> = Promise.resolve();
-  const saveMeta = (next: PartMeta | null): Promise<void> => {
-    meta = next;
-    // One failed write must not fail every later one.
-    metaWrites = metaWrites.catch(() => undefined).then(() => (next ? writeMeta(partAbs, next) : unlinkQuiet(metaPathOf(partAbs)).then(() => undefined)));
-    return metaWrites;
-  };
-  const onCheckpoint = async (cp: PartCheckpoint | null): Promise<void> => {
-    if (cp === null) {
-      // Withdrawn durably before the file is emptied.
-      await saveMeta(meta && { ...meta, hashed: null });
-      await fsyncDir(dirname(partAbs));
+  private get pf(): PartFile {
+    return this.part!;
+  }
+
+  async run(): Promise<TransferOutcome> {
+    try {
+      await this.prepare();
+      for (let round = 0; ; round++) {
+        await pRetry(() => (this.running = this.attempt()), {
+          ...this.ctx.retry,
+          shouldRetry: (e) => isRetryable(e, this.ctx.signal),
+          onFailedAttempt: (e) => {
+            if (this.ctx.signal.aborted) return;
+            const more = isRetryable(e, this.ctx.signal) && e.retriesLeft > 0;
+            this.log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, cause: shortCause(e) },
+              `${this.path}: attempt ${e.attemptNumber} failed (${shortCause(e)}) at ${this.pf.length} of ${this.expected.size} bytes${more ? `; retrying (${e.retriesLeft} left)` : ''}`);
+          },
+        });
+        if (await this.verifyAndPromote()) return this.finish('ok', null);
+        if (round >= 1) {
+          return this.finish('mismatch', `digest mismatch twice (expected md5 ${this.expected.dig}); downloads kept in ${dirname(this.out.quarantined.at(-1)!)}: check the source's copy and its sidecar`);
+        }
+        this.part = await this.openPart(true);
+        this.etag = null;
+      }
+    } catch (e) {
+      await this.running.catch(() => undefined);
+      await this.part?.close().catch(() => undefined);
+      const held = this.part?.length ?? 0;
+      if (this.ctx.signal.aborted) return this.finish('aborted', `stopped at ${held} of ${this.expected.size} bytes: ${shortCause(this.ctx.signal.reason)}`);
+      return this.finish('failed', describeFailure(e, this.out.sourceUrl ?? this.path));
+    }
+  }
+
+  /** The files on disk become one `.part` to continue or to fill from zero. */
+  private async prepare(): Promise<void> {
+    await mkdir(dirname(this.abs), { recursive: true });
+    if (this.item.resumeFrom === 'final') {
+      // An old interrupted copy under the final name: from here on it is a
+      // `.part`, so the final name again only ever holds a verified tarball.
+      await removePartMeta(this.partAbs);
+      await rename(this.abs, this.partAbs);
+    } else if (this.item.conflict === null) {
+      // A final name without sidecar that is not being continued holds nothing worth keeping.
+      await unlinkQuiet(this.abs);
+    }
+    this.part = await this.openPart(this.item.action === 'fetch');
+    this.out.resumedFrom = this.pf.length;
+    if (this.pf.length > 0) {
+      this.log.info({ offset: this.pf.length, size: this.expected.size, rehashed: this.pf.rehashed },
+        `${this.path}: resuming at ${this.pf.length} of ${this.expected.size} bytes (${this.pf.rehashed} read back to hash)`);
+    }
+  }
+
+  private openPart(fresh: boolean): Promise<PartFile> {
+    return PartFile.open(this.partAbs, {
+      fresh,
+      checkpoint: fresh ? null : this.item.checkpoint,
+      checkpointEvery: this.ctx.checkpointEvery,
+      onCheckpoint: async (cp) => {
+        try {
+          await this.meta.checkpoint(cp);
+        } catch (e) {
+          if (cp) this.log.warn({ err: e }, `${this.path}: could not save the hash checkpoint (${(e as Error).message}); a resume would read the .part back`);
+          throw e;
+        }
+      },
+    });
+  }
+
+  /** One request, and what its answer decides; restarts from zero stay inside the attempt. */
+  private async attempt(): Promise<void> {
+    this.ctx.signal.throwIfAborted();
+    this.out.attempts++;
+    for (let restarts = 0; ; restarts++) {
+      await this.pf.flush();
+      const offset = this.pf.length;
+      const { source, url, res } = await this.ctx.client.send((s) => fileUrl(s, this.path), rangeHeaders(offset, this.etag), this.ctx.signal);
+      this.out.sourceUrl = redactUrl(url);
+      const md5 = md5FromReprDigest(header(res, 'repr-digest'));
+      const d = decide(
+        { status: res.statusCode, contentRange: header(res, 'content-range'), etag: header(res, 'etag'), md5 },
+        { offset, etag: this.etag, size: this.expected.size, dig: this.expected.dig },
+      );
+      if ((await this.apply(d, res, source, url, md5)) === 'again') {
+        if (restarts >= MAX_RESTARTS) throw new AbortError(new AltError('source-unusable', `${this.path}: the source keeps answering unusably (${(d as { reason: string }).reason}): check the source server`));
+        continue;
+      }
+      if (this.pf.length < this.expected.size) throw new AltError('short-body', `body ended at ${this.pf.length} of ${this.expected.size} bytes`);
       return;
     }
-    if (!meta) return;
-    try {
-      await saveMeta({ ...meta, hashed: cp });
-    } catch (e) {
-      log.warn({ err: e }, `${path}: could not save the hash checkpoint (${(e as Error).message}); a resume would read the .part back`);
-      throw e;
-    }
-  };
-  const openPart = (fresh: boolean) => PartFile.open(partAbs, { fresh, checkpoint: fresh ? null : item.checkpoint, onCheckpoint, checkpointEvery: ctx.checkpointEvery });
-
-  let pf = await openPart(item.action === 'fetch');
-  out.resumedFrom = pf.length;
-  if (pf.length > 0) {
-    log.info({ offset: pf.length, size: entry.size, rehashed: pf.rehashed }, `${path}: resuming at ${pf.length} of ${entry.size} bytes (${pf.rehashed} read back to hash)`);
   }
 
-  const recordIdentity = async (newEtag: string | null, source: string) => {
-    etag = newEtag;
-    out.etag = newEtag;
-    if (newEtag === null || newEtag === meta?.etag) return;
-    await saveMeta({ etag: newEtag, size: expected.size, dig: expected.dig, source: redactUrl(source), startedAt: new Date().toISOString(), hashed: pf.checkpoint });
-  };
+  /** Acts on one decision: 'again' asks once more from zero, 'done' means the body was taken (or nothing is left). */
+  private async apply(d: Decision, res: Dispatcher.ResponseData, source: string, url: string, md5: string | null): Promise<'done' | 'again'> {
+    const etag = header(res, 'etag') ?? null;
+    switch (d.kind) {
+      case 'status': {
+        await discard(res.body);
+        const err = new HttpStatusError(res.statusCode, redactUrl(url));
+        throw classify(err) === 'fatal' ? new AbortError(err) : err;
+      }
+      case 'refuse':
+        await discard(res.body);
+        throw new AbortError(new AltError('source-unusable', `${this.path}: ${d.reason}`));
+      case 'restart':
+        await discard(res.body);
+        this.log.warn({ reason: d.reason }, `${this.path}: ${d.reason}; starting over from zero`);
+        await this.pf.truncate();
+        this.etag = null;
+        return 'again';
+      case 'complete':
+        await discard(res.body);
+        return 'done';
+      case 'whole': {
+        if (d.reason) this.log.warn({ offset: this.pf.length }, `${this.path}: ${d.reason}; starting over from zero`);
+        await this.pf.truncate();
+        const length = Number(header(res, 'content-length'));
+        if (md5 && Number.isSafeInteger(length) && (md5 !== this.expected.dig || length !== this.expected.size)) {
+          this.log.warn({ etag }, `${this.path}: the source now has md5 ${md5} size ${length} (listed md5 ${this.expected.dig} size ${this.expected.size}); fetching the new file`);
+          this.expected = { dig: md5, size: length };
+          this.out.dna = this.expected;
+        }
+        await this.identify(etag, source);
+        await this.receive(res.body, 0);
+        return 'done';
+      }
+      case 'append':
+        await this.identify(etag ?? this.etag, source);
+        await this.receive(res.body, d.skip);
+        return 'done';
+    }
+  }
 
-  const receive = async (body: Dispatcher.ResponseData['body'], skip: number) => {
+  /** The ETag the bytes now come with: sent as If-Range from here on, and recorded in `.part.meta`. */
+  private async identify(etag: string | null, source: string): Promise<void> {
+    this.etag = etag;
+    this.out.etag = etag;
+    if (etag !== null) await this.meta.identify({ etag, size: this.expected.size, dig: this.expected.dig, source }, this.pf.checkpoint);
+  }
+
+  /** The body into the `.part`, after dropping `skip` leading bytes it already holds; never past the expected size. */
+  private async receive(body: Dispatcher.ResponseData['body'], skip: number): Promise<void> {
     let toSkip = skip;
     try {
       for await (const raw of body) {
         let chunk = raw as Buffer;
-        out.bytesFetched += chunk.length;
+        this.out.bytesFetched += chunk.length;
         if (toSkip > 0) {
           const n = Math.min(toSkip, chunk.length);
           toSkip -= n;
           chunk = chunk.subarray(n);
           if (chunk.length === 0) continue;
         }
-        if (pf.length + chunk.length > expected.size) {
-          throw new AltError('overflow', `source sent more than the ${expected.size} bytes of ${path}`);
+        if (this.pf.length + chunk.length > this.expected.size) {
+          throw new AltError('overflow', `source sent more than the ${this.expected.size} bytes of ${this.path}`);
         }
-        await ctx.throttle.take(chunk.length, ctx.signal);
-        await pf.append(chunk);
-        ctx.onProgress?.(path, pf.length, expected.size);
+        await this.ctx.throttle.take(chunk.length, this.ctx.signal);
+        await this.pf.append(chunk);
+        this.ctx.onProgress?.(this.path, this.pf.length, this.expected.size);
       }
     } finally {
-      await pf.flush();
+      await this.pf.flush();
     }
-  };
+  }
 
-  const attempt = async (): Promise<void> => {
-    ctx.signal.throwIfAborted();
-    out.attempts++;
-    for (let restarts = 0; ; restarts++) {
-      await pf.flush();
-      const offset = pf.length;
-      const { source, url, res } = await ctx.client.send((s) => fileUrl(s, path), rangeHeaders(offset, etag), ctx.signal);
-      out.sourceUrl = redactUrl(url);
-      const resEtag = header(res, 'etag');
-      const resMd5 = md5FromReprDigest(header(res, 'repr-digest'));
-      const d = decide({ status: res.statusCode, contentRange: header(res, 'content-range'), etag: resEtag, md5: resMd5 }, { offset, etag, size: expected.size, dig: expected.dig });
-      switch (d.kind) {
-        case 'status': {
-          await res.body.dump().catch(() => undefined);
-          const err = new HttpStatusError(res.statusCode, redactUrl(url));
-          if (classify(err) === 'fatal') throw new AbortError(err);
-          throw err;
-        }
-        case 'restart':
-          res.body.destroy();
-          if (restarts >= MAX_RESTARTS) throw new Error(`source keeps answering unusably: ${d.reason}`);
-          log.warn({ reason: d.reason }, `${path}: ${d.reason}; starting over from zero`);
-          await pf.truncate();
-          etag = null;
-          continue;
-        case 'complete':
-          await res.body.dump().catch(() => undefined);
-          return;
-        case 'whole': {
-          if (d.reason) log.warn({ offset }, `${path}: ${d.reason}; starting over from zero`);
-          await pf.truncate();
-          const length = Number(header(res, 'content-length'));
-          if (resMd5 && Number.isSafeInteger(length) && (resMd5 !== expected.dig || length !== expected.size)) {
-            log.warn({ etag: resEtag }, `${path}: the source now has md5 ${resMd5} size ${length} (listed md5 ${expected.dig} size ${expected.size}); fetching the new file`);
-            expected = { dig: resMd5, size: length };
-            out.dna = expected;
-          }
-          await recordIdentity(resEtag ?? null, source);
-          await receive(res.body, 0);
-          break;
-        }
-        case 'append':
-          await recordIdentity(resEtag ?? etag, source);
-          await receive(res.body, d.skip);
-          break;
-      }
-      if (pf.length < expected.size) throw new ShortBody(pf.length, expected.size);
-      return;
+  /** True once the verified `.part` is the final name; false after a mismatch, the download quarantined. */
+  private async verifyAndPromote(): Promise<boolean> {
+    const actual = { dig: await this.pf.digest(), size: this.pf.length };
+    const ok = actual.size === this.expected.size && actual.dig === this.expected.dig;
+    this.ctx.onDigest?.({ path: this.path, expected: this.expected, actual, ok });
+    if (ok) {
+      await this.pf.sync();
+      await this.pf.close();
+      await promote(this.abs, this.expected);
+      return true;
     }
-  };
+    await this.pf.close();
+    const dest = await quarantine(this.ctx.root, this.path, this.partAbs);
+    this.out.quarantined.push(dest);
+    this.log.warn({ expected: this.expected, actual, quarantined: dest },
+      `${this.path}: digest mismatch (got md5 ${actual.dig} size ${actual.size}, expected md5 ${this.expected.dig} size ${this.expected.size}); kept aside as ${dest}`);
+    return false;
+  }
 
-  // p-retry settles as soon as the signal aborts, while an attempt may still
-  // be writing: the .part is closed only once that attempt has settled too.
-  let running: Promise<void> = Promise.resolve();
-  const tracked = () => (running = attempt());
-  try {
-    for (let round = 0; ; round++) {
-      await pRetry(tracked, {
-        ...ctx.retry,
-        shouldRetry: (e) => isRetryable(e, ctx.signal),
-        onFailedAttempt: (e) => {
-          if (ctx.signal.aborted) return;
-          const more = isRetryable(e, ctx.signal) && e.retriesLeft > 0;
-          log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, cause: shortCause(e) },
-            `${path}: attempt ${e.attemptNumber} failed (${shortCause(e)}) at ${pf.length} of ${expected.size} bytes${more ? `; retrying (${e.retriesLeft} left)` : ''}`);
-        },
-      });
-      const md5 = await pf.digest();
-      const actual = { dig: md5, size: pf.length };
-      const ok = actual.size === expected.size && actual.dig === expected.dig;
-      ctx.onVerified?.({ path, expected, actual, ok });
-      if (ok) {
-        await pf.sync();
-        await pf.close();
-        await promote(abs, expected);
-        out.result = 'ok';
-        return finish(out);
-      }
-      await pf.close();
-      const dest = await quarantine(ctx.root, path, partAbs);
-      out.quarantined.push(dest);
-      log.warn({ expected, actual, quarantined: dest }, `${path}: digest mismatch (got md5 ${actual.dig} size ${actual.size}, expected md5 ${expected.dig} size ${expected.size}); kept aside as ${dest}`);
-      if (round >= 1) {
-        out.result = 'mismatch';
-        out.error = `digest mismatch twice (expected md5 ${expected.dig}); downloads kept in ${dirname(dest)}: check the source's copy and its sidecar`;
-        return finish(out);
-      }
-      pf = await openPart(true);
-      etag = null;
-    }
-  } catch (e) {
-    await running.catch(() => undefined);
-    await pf.close().catch(() => undefined);
-    if (ctx.signal.aborted) {
-      out.result = 'aborted';
-      out.error = `stopped at ${pf.length} of ${expected.size} bytes: ${shortCause(ctx.signal.reason)}`;
-    } else {
-      out.result = 'failed';
-      out.error = describeFailure(e, out.sourceUrl ?? path);
-    }
-    return finish(out);
+  private finish(result: TransferResult, error: string | null): TransferOutcome {
+    this.out.result = result;
+    this.out.error = error;
+    this.out.endedAt = Date.now();
+    return this.out;
   }
 }
 
-function finish(out: TransferOutcome): TransferOutcome {
-  out.endedAt = Date.now();
-  return out;
+export function transferTarball(item: PlanItem, ctx: TransferContext): Promise<TransferOutcome> {
+  return new Transfer(item, ctx).run();
 }

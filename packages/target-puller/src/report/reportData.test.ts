@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunRow } from '../ledger/ledger.js';
-import { reportData, type LedgerRows, type TransferRow } from './reportData.js';
+import type { LedgerHistory, TransferRow } from '../ledger/ledger.js';
+import { reportData } from './reportData.js';
 import { formatValue, loadChartAssets, reportHtml, scriptSafe } from './reportHtml.js';
 
 const T0 = Date.UTC(2013, 4, 29, 13, 0, 0);
@@ -17,7 +18,7 @@ function transfer(id: number, runId: number, path: string, over: Partial<Transfe
   return { id, run_id: runId, path, size: 1000, md5: null, bytes_fetched: 1000, resumed_from: 0, attempts: 1, started_at: T0, ended_at: T0 + 1000, result: 'ok', error: null, ...over };
 }
 
-const ROWS: LedgerRows = {
+const ROWS: LedgerHistory = {
   runs: [
     run(1, T0, T0 + 10_000, 'ok'),
     run(2, T0 + 86_400_000, T0 + 86_400_000 + 4_000, 'failed'),

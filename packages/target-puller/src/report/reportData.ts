@@ -5,37 +5,7 @@
  */
 import { parseTarballPath, todayIn, wantedNameOf } from '@altbackup/shared';
 import { backupTimeMs } from '../status/backupTime.js';
-import type { RunRow } from '../ledger/ledger.js';
-
-export interface TransferRow {
-  id: number;
-  run_id: number | null;
-  path: string;
-  size: number | null;
-  md5: string | null;
-  bytes_fetched: number;
-  resumed_from: number;
-  attempts: number;
-  started_at: number;
-  ended_at: number | null;
-  result: string;
-  error: string | null;
-}
-
-export interface VerificationRow {
-  id: number;
-  run_id: number | null;
-  path: string;
-  actual_size: number | null;
-  ok: number;
-  at: number;
-}
-
-export interface LedgerRows {
-  runs: RunRow[];
-  transfers: TransferRow[];
-  verifications: VerificationRow[];
-}
+import type { LedgerHistory, TransferRow } from '../ledger/ledger.js';
 
 export type Unit = 'bytes' | 'seconds' | 'bytes/s' | 'count';
 
@@ -107,7 +77,7 @@ function seriesNameOf(fileName: string, names: readonly string[]): string | null
  * fetched successfully or a verification found good appears once, with its
  * latest known size.
  */
-export function sizeCharts(rows: LedgerRows, opts: ReportOptions): Chart[] {
+export function sizeCharts(rows: LedgerHistory, opts: ReportOptions): Chart[] {
   const sizes = new Map<string, { size: number; order: number }>();
   const note = (path: string, size: number | null, order: number) => {
     if (size === null) return;
@@ -137,7 +107,7 @@ export function sizeCharts(rows: LedgerRows, opts: ReportOptions): Chart[] {
   }));
 }
 
-export function summarizeRuns(rows: LedgerRows): RunSummary[] {
+export function summarizeRuns(rows: LedgerHistory): RunSummary[] {
   const byRun = new Map<number, TransferRow[]>();
   for (const t of rows.transfers) {
     if (t.run_id === null) continue;
@@ -184,7 +154,7 @@ function dayOf(ms: number, timezone: string): string {
 }
 
 /** Verification results per day (the site's calendar day of the check): good and mismatched. */
-export function verificationChart(rows: LedgerRows, timezone: string): Chart {
+export function verificationChart(rows: LedgerHistory, timezone: string): Chart {
   const days = [...new Set(rows.verifications.map((v) => dayOf(v.at, timezone)))].sort();
   const count = (day: string, ok: number) => rows.verifications.filter((v) => v.ok === ok && dayOf(v.at, timezone) === day).length;
   return {
@@ -197,7 +167,7 @@ export function verificationChart(rows: LedgerRows, timezone: string): Chart {
   };
 }
 
-export function reportData(rows: LedgerRows, opts: ReportOptions): ReportData {
+export function reportData(rows: LedgerHistory, opts: ReportOptions): ReportData {
   const runs = summarizeRuns(rows);
   const last = runs.at(-1);
   return {

@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatDuration, localDateTime } from '@altbackup/shared';
-import type { Chart, ReportData, RunSummary, TransferRow, Unit } from './reportData.js';
+import type { TransferRow } from '../ledger/ledger.js';
+import type { Chart, ReportData, RunSummary, Unit } from './reportData.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDateChainFolder, removeEmptyFolders } from './emptyFolders.js';
+import { isDateChainName } from '@altbackup/shared';
+import { removeEmptyFolders } from './emptyFolders.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'empty-folders-'));
@@ -20,7 +21,7 @@ test('removes a whole emptied date chain in one pass, keeps the top', () => with
   await mkdir(join(top, '2024/01/02/104701'), { recursive: true });
   await mkdir(join(top, '2024/02/03/104701'), { recursive: true });
   await writeFile(join(top, '2024/02/03/104701/x.tar.gz'), 'x');
-  const removed = await removeEmptyFolders(top, { removable: isDateChainFolder });
+  const removed = await removeEmptyFolders(top, { removable: isDateChainName });
   assert.deepEqual(removed.map((p) => p.slice(top.length + 1)), [
     '2024/01/01/104701', '2024/01/01', '2024/01/02/104701', '2024/01/02', '2024/01',
   ]);
@@ -37,7 +38,7 @@ test('off-layout folders, files and symlinks keep their folder', () => withDir(a
     await mkdir(join(top, '2024/01/03/104701'), { recursive: true });
     await writeFile(join(top, '2024/01/03/104701/notes.txt'), 'keep me');
     await symlink(outside, join(top, '2024/01/01/104701/link'));
-    const removed = await removeEmptyFolders(top, { removable: isDateChainFolder });
+    const removed = await removeEmptyFolders(top, { removable: isDateChainName });
     assert.deepEqual(removed, []);
     assert.ok(existsSync(join(top, '2024/01/02/tmp')));
     assert.ok(existsSync(outside));
@@ -51,18 +52,18 @@ test('a dry run reports folders that would empty once gone files are deleted, an
   const file = join(top, '2024/01/01/104701/a.tar.gz');
   await writeFile(file, 'a');
   const gone = new Set([file]);
-  const removed = await removeEmptyFolders(top, { removable: isDateChainFolder, gone, dryRun: true });
+  const removed = await removeEmptyFolders(top, { removable: isDateChainName, gone, dryRun: true });
   assert.deepEqual(removed.map((p) => p.slice(top.length + 1)), ['2024/01/01/104701', '2024/01/01', '2024/01', '2024']);
   assert.ok(existsSync(file));
-  assert.deepEqual(await removeEmptyFolders(top, { removable: isDateChainFolder, dryRun: true }), []);
+  assert.deepEqual(await removeEmptyFolders(top, { removable: isDateChainName, dryRun: true }), []);
 }));
 
-test('isDateChainFolder knows YYYY/MM/DD/HHMMSS only', () => {
-  assert.ok(isDateChainFolder(1, '2024'));
-  assert.ok(isDateChainFolder(2, '01'));
-  assert.ok(isDateChainFolder(3, '31'));
-  assert.ok(isDateChainFolder(4, '104701'));
-  assert.ok(!isDateChainFolder(1, 'tmp'));
-  assert.ok(!isDateChainFolder(4, '1047'));
-  assert.ok(!isDateChainFolder(5, 'db'));
+test('isDateChainName knows YYYY/MM/DD/HHMMSS only', () => {
+  assert.ok(isDateChainName(1, '2024'));
+  assert.ok(isDateChainName(2, '01'));
+  assert.ok(isDateChainName(3, '31'));
+  assert.ok(isDateChainName(4, '104701'));
+  assert.ok(!isDateChainName(1, 'tmp'));
+  assert.ok(!isDateChainName(4, '1047'));
+  assert.ok(!isDateChainName(5, 'db'));
 });

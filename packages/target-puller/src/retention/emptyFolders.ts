@@ -61,14 +61,3 @@ async function tryRmdir(abs: string): Promise<boolean> {
     throw e;
   }
 }
-
-/** The date chain below a subfold: YYYY/MM/DD/HHMMSS. */
-export function isDateChainFolder(depth: number, name: string): boolean {
-  switch (depth) {
-    case 1: return /^\d{4}$/.test(name);
-    case 2:
-    case 3: return /^\d{2}$/.test(name);
-    case 4: return /^\d{6}$/.test(name);
-    default: return false;
-  }
-}

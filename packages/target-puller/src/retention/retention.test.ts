@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideRetention, formatRetentionTable, groupBySubfold, type RetentionEntry, type TarballState } from './retention.js';
+import type { VerificationState } from '../target/verification.js';
+import { decideRetention, formatRetentionTable, groupBySubfold, type RetentionEntry } from './retention.js';
 
 function entries(spec: string): RetentionEntry[] {
   // One letter per day, oldest first: v verified, u unverified, p in progress.
-  const states: Record<string, TarballState> = { v: 'verified', u: 'unverified', p: 'in-progress' };
+  const states: Record<string, VerificationState> = { v: 'verified', u: 'unverified', p: 'in-progress' };
   return [...spec].map((c, i) => ({ path: `svn/dybsvn/2024/01/${String(i + 1).padStart(2, '0')}/104701/dybsvn-${i}.tar.gz`, state: states[c]! }));
 }
 
@@ -69,9 +70,9 @@ test('keep must be a whole number >= 1', () => {
 
 test('groupBySubfold groups on <catfold>/<subfold>, keys sorted', () => {
   const g = groupBySubfold([
-    { path: 'tracs/dybsvn/2024/01/01/104701/dybsvn.tar.gz', state: 'verified' as const },
-    { path: 'svn/dybsvn/2024/01/01/104701/dybsvn-1.tar.gz', state: 'verified' as const },
-    { path: 'svn/dybsvn/2024/01/02/104701/dybsvn-2.tar.gz', state: 'verified' as const },
+    { path: 'tracs/dybsvn/2024/01/01/104701/dybsvn.tar.gz', catfold: 'tracs', subfold: 'dybsvn', state: 'verified' as const },
+    { path: 'svn/dybsvn/2024/01/01/104701/dybsvn-1.tar.gz', catfold: 'svn', subfold: 'dybsvn', state: 'verified' as const },
+    { path: 'svn/dybsvn/2024/01/02/104701/dybsvn-2.tar.gz', catfold: 'svn', subfold: 'dybsvn', state: 'verified' as const },
   ]);
   assert.deepEqual([...g.keys()], ['svn/dybsvn', 'tracs/dybsvn']);
   assert.equal(g.get('svn/dybsvn')!.length, 2);

@@ -9,20 +9,13 @@
  * tarballs therefore never count as kept copies, and a subfold whose newest
  * tarballs failed to arrive keeps its older verified ones.
  */
-import { compareByPath } from '@altbackup/shared';
-
-export type TarballState =
-  /** Final file, sidecar present and its size equal to the file's. */
-  | 'verified'
-  /** Final file without a (usable) sidecar, or a failed check. */
-  | 'unverified'
-  /** Only a `.part`: a download that has not finished. */
-  | 'in-progress';
+import { compareByPath, subfoldKey } from '@altbackup/shared';
+import { countsTowardKeep, type VerificationState } from '../target/verification.js';
 
 export interface RetentionEntry {
   /** Relative layout path; lexical order is date order within a subfold. */
   path: string;
-  state: TarballState;
+  state: VerificationState;
   /** Why it is not verified, shown in the table. */
   why?: string | null;
 }
@@ -43,16 +36,16 @@ export function decideRetention<E extends RetentionEntry>(entries: readonly E[],
   for (let i = sorted.length - 1; i >= 0; i--) {
     const entry = sorted[i]!;
     out[i] = { entry, index: i, delete: verifiedNewer >= keep };
-    if (entry.state === 'verified') verifiedNewer++;
+    if (countsTowardKeep(entry.state)) verifiedNewer++;
   }
   return out;
 }
 
-/** Groups entries by `<catfold>/<subfold>` (the first two path segments), keys sorted. */
-export function groupBySubfold<E extends RetentionEntry>(entries: readonly E[]): Map<string, E[]> {
+/** Groups entries by `<catfold>/<subfold>`, keys sorted. */
+export function groupBySubfold<E extends RetentionEntry & { catfold: string; subfold: string }>(entries: readonly E[]): Map<string, E[]> {
   const groups = new Map<string, E[]>();
   for (const e of entries) {
-    const key = e.path.split('/').slice(0, 2).join('/');
+    const key = subfoldKey(e);
     const list = groups.get(key);
     if (list) list.push(e);
     else groups.set(key, [e]);

@@ -22,7 +22,8 @@ describe('classify', () => {
   });
   it('does not retry certificate, local disk or operator errors', () => {
     for (const c of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ENOSPC', 'EACCES']) assert.equal(classify(err(c)), 'fatal', c);
-    assert.equal(classify(new AltError('x', 'y')), 'fatal');
+    assert.equal(classify(new AltError('source-unusable', 'y')), 'fatal');
+    assert.equal(classify(new AltError('short-body', 'y')), 'transient', 'the catalogue says it is retried');
   });
   it('says why in a few words', () => {
     assert.equal(shortCause(new HttpStatusError(503, 'u')), 'HTTP 503');

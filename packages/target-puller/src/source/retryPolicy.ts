@@ -3,6 +3,7 @@
  * timeouts and 5xx are retried with exponential backoff and jitter inside the
  * run deadline; 401/403/404 and certificate errors fail at once, because
  * waiting does not fix a wrong token, a wrong path or an untrusted server.
+ * Our own errors are retried when the error catalogue says so.
  */
 import { AltError, type Config } from '@altbackup/shared';
 
@@ -65,7 +66,7 @@ export class HttpStatusError extends Error {
 }
 
 export function classify(e: unknown): Failure {
-  if (e instanceof AltError) return 'fatal';
+  if (e instanceof AltError) return e.retryable ? 'transient' : 'fatal';
   if (e instanceof HttpStatusError) {
     if (e.status >= 500 || e.status === 408 || e.status === 429) return 'transient';
     return 'fatal';

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { AltError } from '@altbackup/shared';
-import { AllSourcesFailed, fileUrl, listingUrl, parseListing, showSource } from './sourceClient.js';
+import { parseListing } from './listingBody.js';
+import { AllSourcesFailed, fileUrl, listingUrl, showSource } from './sourceClient.js';
 import { HttpStatusError } from './retryPolicy.js';
 
 const P = 'svn/dybsvn/2024/03/05/104701/dybsvn-20550.tar.gz';

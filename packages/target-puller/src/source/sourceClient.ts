@@ -4,10 +4,9 @@
  * address that will not (the old tool's DNS incident). The token travels only
  * in the Authorization header and is never part of a URL or a log line.
  */
-import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
-import { AltError, ExitCode, isWanted, parseTarballPath, reasonOf, redactUrl, type Config, type ListedTarball, type ListingBody, type Logger } from '@altbackup/shared';
-import type { SourceEntry } from '../pull/plan.js';
+import { AltError, isWanted, loadToken, readPemFile, redactUrl, type Config, type Logger } from '@altbackup/shared';
+import { parseListing, type SourceEntry } from './listingBody.js';
 import { HttpStatusError, classify, isTlsCode, errorCode, shortCause } from './retryPolicy.js';
 
 export interface ClientOptions {
@@ -21,39 +20,18 @@ export interface ClientOptions {
 
 export function clientOptionsFrom(config: Config): ClientOptions {
   const t = config.target;
+  // The URLs themselves were checked when the configuration loaded.
   if (t.sources.length === 0) {
-    throw new AltError('no-source', 'no source URL: give --source URL (repeatable) or set target.sources in the config', ExitCode.usage);
-  }
-  for (const s of t.sources) {
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      throw new AltError('bad-source', `source ${JSON.stringify(redactUrl(s))} is not a URL: use e.g. http://backup.example:7878`, ExitCode.usage);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new AltError('bad-source', `source ${redactUrl(s)} must be http:// or https://`, ExitCode.usage);
-    }
+    throw new AltError('no-source', 'no source URL: give --source URL (repeatable) or set target.sources in the config');
   }
   return {
     sources: t.sources,
-    token: t.token_file ? readSecret(t.token_file, 'token file (--token-file)') : null,
-    ca: t.ca ? readSecret(t.ca, 'CA file (--ca)') : null,
+    token: t.token_file ? loadToken(t.token_file) : null,
+    ca: t.ca ? readPemFile(t.ca, 'CA file (--ca)').toString('utf8') : null,
     connectTimeout: t.connect_timeout,
     headerTimeout: t.header_timeout,
     idleTimeout: t.idle_timeout,
   };
-}
-
-function readSecret(file: string, what: string): string {
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    if (text === '') throw new AltError('empty-file', `${what} ${file} is empty`, ExitCode.usage);
-    return text;
-  } catch (e) {
-    if (e instanceof AltError) throw e;
-    throw new AltError('unreadable-file', `cannot read ${what} ${file}: ${reasonOf(e)}`, ExitCode.usage);
-  }
 }
 
 /** A source URL as the operator wrote it, password hidden (no slash added). */
@@ -95,10 +73,22 @@ export class AllSourcesFailed extends Error {
   }
 }
 
-export interface Answer {
+/** Which source answered a request, at which URL, and its response. */
+export interface SourceAnswer {
   source: string;
   url: string;
   res: Dispatcher.ResponseData;
+}
+
+/** The selected days as the source lists them, wanted names only. */
+export interface SourceListing {
+  entries: SourceEntry[];
+  /** Paths without sidecar yet. */
+  pending: string[];
+  /** Paths whose sidecar the source cannot read: never served. */
+  invalid: { path: string; problem: string }[];
+  /** The source URL that answered. */
+  source: string;
 }
 
 export class SourceClient {
@@ -132,7 +122,7 @@ export class SourceClient {
    * be reached (DNS, refused, connect timeout, TLS) hands over to the next,
    * and the log names the fallback; a source that answers decides.
    */
-  async send(urlOf: (source: string) => string, headers: Record<string, string>, signal: AbortSignal): Promise<Answer> {
+  async send(urlOf: (source: string) => string, headers: Record<string, string>, signal: AbortSignal): Promise<SourceAnswer> {
     const causes: { source: string; error: unknown }[] = [];
     for (const i of this.order()) {
       const source = this.options.sources[i]!;
@@ -144,6 +134,10 @@ export class SourceClient {
           headers: this.options.token ? { ...headers, authorization: `Bearer ${this.options.token}` } : headers,
           signal,
         });
+        // Whoever consumes the body sees its errors; this listener only keeps
+        // a body that is destroyed or dumped (RequestAbortedError) from
+        // crashing the process as an unhandled 'error' event.
+        res.body.on('error', () => undefined);
         if (causes.length > 0) {
           const failed = causes.map((c) => `source ${showSource(c.source)} failed (${shortCause(c.error)})`).join(', ');
           this.log.warn({ source: showSource(source) }, `${failed}, using ${showSource(source)}`);
@@ -163,7 +157,7 @@ export class SourceClient {
   }
 
   /** The complete and pending tarballs of the given days, filtered by wanted prefixes. */
-  async listing(days: readonly string[], wanted: readonly string[], signal: AbortSignal): Promise<{ entries: SourceEntry[]; pending: string[]; invalid: { path: string; problem: string }[]; source: string }> {
+  async listing(days: readonly string[], wanted: readonly string[], signal: AbortSignal): Promise<SourceListing> {
     const entries: SourceEntry[] = [];
     const pending: string[] = [];
     const invalid: { path: string; problem: string }[] = [];
@@ -175,7 +169,7 @@ export class SourceClient {
       used = source;
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw new HttpStatusError(res.statusCode, url);
+        throw new HttpStatusError(res.statusCode, redactUrl(url));
       }
       const parsed = parseListing(await res.body.json(), url);
       entries.push(...parsed.entries.filter((e) => e.day === day && isWanted(e.name, wanted)));
@@ -184,36 +178,4 @@ export class SourceClient {
     }
     return { entries, pending, invalid, source: used };
   }
-}
-
-function isDig(x: unknown): x is string {
-  return typeof x === 'string' && /^[0-9a-f]{32}$/i.test(x);
-}
-
-/**
- * Checks a listing strictly: every path must be on the layout, since it
- * decides where bytes are written on the target.
- */
-export function parseListing(body: unknown, url: string): { entries: SourceEntry[]; pending: string[]; invalid: { path: string; problem: string }[] } {
-  const bad = (why: string) => new AltError('bad-listing', `listing from ${redactUrl(url)} is not understood (${why}): is this an altbackup source server of the same version?`);
-  const obj = body as Partial<ListingBody> | null;
-  if (!obj || typeof obj !== 'object' || !Array.isArray(obj.tarballs) || !Array.isArray(obj.pending)) throw bad('no tarballs and pending arrays');
-  // Paths are checked against the layout before any byte is written under them.
-  const refOf = (raw: ListedTarball) => {
-    const ref = typeof raw?.path === 'string' ? parseTarballPath(raw.path) : null;
-    if (!ref) throw bad(`path ${JSON.stringify(raw?.path)} is off the layout`);
-    return ref;
-  };
-  const entries: SourceEntry[] = obj.tarballs.map((raw) => {
-    const ref = refOf(raw);
-    const { dna, size } = raw;
-    if (!dna || !isDig(dna.dig) || !Number.isSafeInteger(dna.size) || !Number.isSafeInteger(size) || typeof raw.etag !== 'string') {
-      throw bad(`entry ${ref.path} lacks size, dna or etag`);
-    }
-    return { ...ref, size, mtime: String(raw.mtime), dna: { dig: dna.dig.toLowerCase(), size: dna.size }, etag: raw.etag };
-  });
-  const pending = obj.pending.map((raw) => refOf(raw).path);
-  const invalid = (Array.isArray(obj.invalid) ? obj.invalid : [])
-    .map((raw) => ({ path: refOf(raw).path, problem: raw.problem ?? 'unreadable sidecar' }));
-  return { entries, pending, invalid };
 }

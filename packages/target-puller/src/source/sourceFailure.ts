@@ -1,10 +1,11 @@
 /**
  * What a pull makes of an error from the source, in one place for the
- * listing and the file transfers: whether to retry it, and the line that
- * tells the operator what happened and what to do.
+ * listing, the file transfers and the read-only commands that ask the
+ * source: whether to retry it, its catalogue code, and the line that tells
+ * the operator what happened and what to do.
  */
 import { AbortError } from 'p-retry';
-import { AltError } from '@altbackup/shared';
+import { AltError, type ErrorCode } from '@altbackup/shared';
 import { HttpStatusError, adviceForStatus, classify, shortCause } from './retryPolicy.js';
 import { AllSourcesFailed } from './sourceClient.js';
 
@@ -18,17 +19,37 @@ export function isRetryable(e: unknown, signal: AbortSignal): boolean {
   return !signal.aborted && (e instanceof AllSourcesFailed ? !e.fatal : classify(e) !== 'fatal');
 }
 
-/** The operator's line for a source error, or null when it is none of the known kinds. */
-export function sourceFailureLine(e: unknown): string | null {
+export interface SourceProblem {
+  code: ErrorCode;
+  /** What happened, naming the source or URL. */
+  cause: string;
+  /** What the operator should do; empty when the cause already says it. */
+  advice: string;
+}
+
+/** The one reading of a source error; `where` names the request for errors that carry no URL. */
+export function sourceProblem(e: unknown, where: string): SourceProblem {
   const err = unwrapRetryError(e);
-  if (err instanceof HttpStatusError) return `HTTP ${err.status} from ${err.url}: ${adviceForStatus(err.status)}`;
+  if (err instanceof HttpStatusError) return { code: 'source-http', cause: `HTTP ${err.status} from ${err.url}`, advice: adviceForStatus(err.status) };
   if (err instanceof AllSourcesFailed) {
-    return err.message + (err.fatal ? ": check --ca and the sources' certificates" : ': check the network, the --source URLs and that the source server runs');
+    return {
+      code: 'source-unreachable',
+      cause: err.message,
+      advice: err.fatal ? "check --ca and the sources' certificates" : 'check the network, the --source URLs and that altbackup-source serve runs',
+    };
   }
-  if (err instanceof AltError) return err.message;
-  return null;
+  if (err instanceof AltError) return { code: err.code, cause: err.message, advice: '' };
+  return { code: 'source-failed', cause: `${where}: ${shortCause(err)}`, advice: 'check the network and the source server log' };
 }
 
 export function describeFailure(e: unknown, where: string): string {
-  return sourceFailureLine(e) ?? `${where}: ${shortCause(unwrapRetryError(e))}`;
+  const p = sourceProblem(e, where);
+  return p.advice ? `${p.cause}: ${p.advice}` : p.cause;
+}
+
+/** The AltError an operator sees for a source error. */
+export function sourceError(e: unknown, where: string): AltError {
+  const err = unwrapRetryError(e);
+  if (err instanceof AltError) return err;
+  return new AltError(sourceProblem(err, where).code, describeFailure(err, where), { cause: err });
 }

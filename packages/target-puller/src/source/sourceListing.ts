@@ -2,13 +2,13 @@
  * The source's listing for the read-only target commands (`sls`,
  * `check_target`, `status`): one bounded call over pull's SourceClient, so the
  * listing is parsed and the sources are tried in exactly the way `pull` does.
- * These commands must answer quickly even when the source is down, hence the
- * cap on every timeout.
+ * These commands must answer quickly even when the source is down, hence
+ * `target.listing_timeout` caps every wait and the whole call.
  */
-import { AltError, compareByPath, redactUrl, type Config, type Logger } from '@altbackup/shared';
-import type { SourceEntry } from '../pull/plan.js';
-import { HttpStatusError, adviceForStatus, shortCause } from './retryPolicy.js';
-import { AllSourcesFailed, SourceClient, clientOptionsFrom } from './sourceClient.js';
+import { AltError, compareByPath, formatDuration, humanSize, redactUrl, utcMinute, type Config, type Logger } from '@altbackup/shared';
+import type { SourceEntry } from './listingBody.js';
+import { SourceClient, clientOptionsFrom } from './sourceClient.js';
+import { sourceError } from './sourceFailure.js';
 
 export interface Listing {
   /** The source URL that answered. */
@@ -22,14 +22,10 @@ export interface Listing {
 export interface ListingQuery {
   days: readonly string[];
   wanted: readonly string[];
-  /** Cap on connect, header and idle timeouts, and on the whole fetch (ms). */
-  capMs?: number;
 }
 
-export const DEFAULT_LISTING_CAP_MS = 10_000;
-
 export async function fetchListing(config: Config, query: ListingQuery, log: Logger, signal?: AbortSignal): Promise<Listing> {
-  const cap = query.capMs ?? DEFAULT_LISTING_CAP_MS;
+  const cap = config.target.listing_timeout;
   const base = clientOptionsFrom(config);
   const client = new SourceClient({
     ...base,
@@ -37,7 +33,8 @@ export async function fetchListing(config: Config, query: ListingQuery, log: Log
     headerTimeout: Math.min(base.headerTimeout, cap),
     idleTimeout: Math.min(base.idleTimeout, cap),
   }, log);
-  const bounded = AbortSignal.any([AbortSignal.timeout(cap * 2), ...(signal ? [signal] : [])]);
+  const timeout = AbortSignal.timeout(cap);
+  const bounded = AbortSignal.any([timeout, ...(signal ? [signal] : [])]);
   try {
     const got = await client.listing(query.days, query.wanted, bounded);
     return {
@@ -46,23 +43,25 @@ export async function fetchListing(config: Config, query: ListingQuery, log: Log
       pending: [...new Set(got.pending)].sort(),
     };
   } catch (e) {
-    throw listingError(e, bounded.aborted && !signal?.aborted ? cap * 2 : null);
+    if (timeout.aborted && !signal?.aborted) {
+      throw new AltError('source-timeout', `the source listing took longer than ${formatDuration(cap)} (target.listing_timeout): check that altbackup-source serve runs and answers`);
+    }
+    throw sourceError(e, 'listing the source');
   } finally {
     await client.close();
   }
 }
 
-/** One operator line for whatever stopped the listing. */
-export function listingError(e: unknown, timedOutAfterMs: number | null): AltError {
-  if (e instanceof AltError) return e;
-  if (timedOutAfterMs !== null) {
-    return new AltError('source-timeout', `the source listing took longer than ${timedOutAfterMs} ms: check that altbackup-source serve runs and answers`);
-  }
-  if (e instanceof AllSourcesFailed) {
-    return new AltError('source-unreachable', `${e.message}: check that altbackup-source serve runs and the --source URLs`);
-  }
-  if (e instanceof HttpStatusError) {
-    return new AltError('source-http', `listing ${redactUrl(e.url)} answered HTTP ${e.status}: ${adviceForStatus(e.status)}`);
-  }
-  return new AltError('source-listing', `source listing failed (${shortCause(e)}): check that altbackup-source serve runs and the --source URLs`);
+function mtimeText(m: string | number): string {
+  if (typeof m === 'number') return utcMinute(new Date(m < 1e12 ? m * 1000 : m).toISOString());
+  const d = new Date(m);
+  return Number.isNaN(d.getTime()) ? m.slice(0, 16).padEnd(16) : utcMinute(d.toISOString());
+}
+
+export function formatSourceList(l: Listing): string {
+  const lines = l.complete.map((e) => `${humanSize(e.size).padStart(6)}  ${mtimeText(e.mtime)}  ${e.dna.dig}  ${e.path}`);
+  for (const p of l.pending) lines.push(`${'-'.padStart(6)}  ${''.padEnd(16)}  ${'(pending: no sidecar yet)'.padEnd(32)}  ${p}`);
+  const total = l.complete.reduce((s, e) => s + e.size, 0);
+  lines.push(`source ${l.source}: ${l.complete.length} complete (${humanSize(total)}), ${l.pending.length} pending`);
+  return lines.join('\n') + '\n';
 }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatDna, loadConfig, type Config } from '@altbackup/shared';
 import { Ledger } from '../ledger/ledger.js';
-import { gatherStatusFacts, statusNames, type SourceView } from './statusFacts.js';
+import { gatherStatusFacts, statusNames, type StatusListing } from './statusFacts.js';
 
 const DAY = '2013/05/29';
 const SVN = `svn/dybsvn/${DAY}/104701/dybsvn-20550.tar.gz`;
@@ -43,6 +43,8 @@ describe('gatherStatusFacts', () => {
     await put(TRAC + '.part', 12);
     await putVerified(SETUP, 5);
     await putVerified(OLD, 4);
+    // The files were written before the ledger's history below, as on a real target.
+    for (const rel of [SVN, TRAC + '.part', SETUP, OLD]) await utimes(join(root, rel), (NOW - 36_000_000) / 1000, (NOW - 36_000_000) / 1000);
   });
   after(async () => {
     await rm(root, { recursive: true, force: true });
@@ -66,7 +68,7 @@ describe('gatherStatusFacts', () => {
 
   it('classifies the source listing into pending and ready-but-not-pulled', async () => {
     const other = `svn/dybsvn/${DAY}/104701/dybsvn-20551.tar.gz`;
-    const view: SourceView = {
+    const view: StatusListing = {
       source: 'http://127.0.0.1:1/',
       complete: [{ path: SVN, size: 30 }, { path: TRAC, size: 48 }, { path: other, size: 9 }],
       pending: [`svn/dybaux/${DAY}/104701/dybaux-1.tar.gz`, `tracs/dybsvn/${DAY}/110000/dybsvn.tar.gz`],
@@ -81,7 +83,7 @@ describe('gatherStatusFacts', () => {
 
   it('gives up on a source that never answers within the bound', async () => {
     let aborted = false;
-    const never = (_days: readonly string[], signal: AbortSignal) => new Promise<SourceView>(() => {
+    const never = (_days: readonly string[], signal: AbortSignal) => new Promise<StatusListing>(() => {
       signal.addEventListener('abort', () => { aborted = true; });
     });
     const t0 = Date.now();
@@ -109,6 +111,7 @@ describe('gatherStatusFacts', () => {
       // Replaced by a later good transfer: resolved.
       ledger.recordVerification(null, { path: OLD, ...bad }, NOW - 5000);
       ledger.recordTransfer(null, { path: OLD, size: 4, md5: null, etag: null, sourceUrl: null, bytesFetched: 4, resumedFrom: 0, attempts: 1, startedAt: NOW - 4000, endedAt: NOW - 3000, result: 'ok', error: null });
+      await utimes(join(root, OLD), (NOW - 3000) / 1000, (NOW - 3000) / 1000);
       const running = ledger.startRun('pull', [DAY], NOW - 60_000);
       assert.ok(running > run);
     } finally {

@@ -7,10 +7,11 @@
  * takeover guard, so two newcomers cannot both take it.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { AltError, ExitCode } from '@altbackup/shared';
+import { AltError, isAbsent, unlinkQuietSync } from '@altbackup/shared';
+import { stateDirOf } from './targetDirs.js';
 
 export interface LockInfo {
   pid: number;
@@ -30,7 +31,7 @@ export interface HeldLock {
 const TAKEOVER_STALE_MS = 10_000;
 
 export function lockPathOf(targetRoot: string): string {
-  return join(targetRoot, '.altbackup', 'pull.lock');
+  return join(stateDirOf(targetRoot), 'pull.lock');
 }
 
 /**
@@ -54,7 +55,7 @@ export function readLock(file: string): LockInfo | null {
   try {
     return parseLockText(readFileSync(file, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isAbsent(e)) return null;
     // Present but unreadable: held by an unknown party, like a damaged file.
     return parseLockText('');
   }
@@ -84,24 +85,16 @@ function tryLink(from: string, to: string): boolean {
   }
 }
 
-function unlinkQuiet(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-}
-
 function heldError(file: string, holder: LockInfo): AltError {
   const where = holder.host === hostname() ? '' : ` on host ${holder.host}`;
   const who = holder.pid > 0 ? `pid ${holder.pid}${where}, started ${holder.startedAt}` : `an unreadable lock file`;
-  return new AltError('locked', `another pull holds ${file} (${who}); wait for it to finish, or remove the file if no pull runs`, ExitCode.locked);
+  return new AltError('locked', `another pull holds ${file} (${who}); wait for it to finish, or remove the file if no pull runs`);
 }
 
 /** Takes the lock or throws AltError 'locked' (exit 75) naming the holder. */
 export function acquireLock(targetRoot: string, now = new Date()): HeldLock {
   const file = lockPathOf(targetRoot);
-  mkdirSync(join(targetRoot, '.altbackup'), { recursive: true });
+  mkdirSync(stateDirOf(targetRoot), { recursive: true });
   const info: LockInfo = { pid: process.pid, startedAt: now.toISOString(), host: hostname(), nonce: randomBytes(8).toString('hex') };
   const tmp = `${file}.${process.pid}.${info.nonce}.tmp`;
   writeFileSync(tmp, JSON.stringify(info) + '\n', { mode: 0o644 });
@@ -118,7 +111,7 @@ export function acquireLock(targetRoot: string, now = new Date()): HeldLock {
       }
     }
   } finally {
-    unlinkQuiet(tmp);
+    unlinkQuietSync(tmp);
   }
   const held = {
     file,
@@ -126,7 +119,7 @@ export function acquireLock(targetRoot: string, now = new Date()): HeldLock {
     release: () => {
       process.removeListener('exit', held.release);
       const current = readLock(file);
-      if (current && current.nonce === info.nonce && current.pid === info.pid) unlinkQuiet(file);
+      if (current && current.nonce === info.nonce && current.pid === info.pid) unlinkQuietSync(file);
     },
   };
   // Last resort for exits that skip the caller's finally (process.exit from elsewhere).
@@ -143,15 +136,15 @@ function takeOver(file: string, tmp: string, stale: LockInfo): void {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const age = Date.now() - (statSafe(guard) ?? Date.now());
     if (age < TAKEOVER_STALE_MS) throw heldError(file, stale);
-    unlinkQuiet(guard);
+    unlinkQuietSync(guard);
     return takeOver(file, tmp, stale);
   }
   try {
     const again = readLock(file);
-    if (again && again.nonce === stale.nonce && again.pid === stale.pid && isStale(again)) unlinkQuiet(file);
+    if (again && again.nonce === stale.nonce && again.pid === stale.pid && isStale(again)) unlinkQuietSync(file);
     if (!tryLink(tmp, file)) throw heldError(file, readLock(file) ?? stale);
   } finally {
-    unlinkQuiet(guard);
+    unlinkQuietSync(guard);
   }
 }
 

@@ -2,16 +2,31 @@
  * Where the target commands read and write: the target root, the ledger and
  * the extraction base, from the configuration.
  */
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isSegment, isWanted, usageError, type Config } from '@altbackup/shared';
-import { defaultLedgerPath } from '../ledger/ledger.js';
+import { AltError, isWanted, subfolders, type Config } from '@altbackup/shared';
 
 export function requireTargetRoot(config: Config): string {
   if (!config.target.root) {
-    throw usageError('no-target', 'no target root configured: give --target DIR or set target.root in the config file');
+    throw new AltError('no-target', 'no target root configured: give --target DIR or set target.root in the config file');
   }
   return resolve(config.target.root);
+}
+
+/** The target root of a command that only reads it: it must exist (nothing is created to look at). */
+export function requireExistingTargetRoot(config: Config): string {
+  const root = requireTargetRoot(config);
+  if (!existsSync(root)) throw new AltError('no-target', `target root ${root} does not exist: check target.root / --target`);
+  return root;
+}
+
+/** `<target>/.altbackup`: the puller's own files (ledger, lock, quarantine, extractions). */
+export function stateDirOf(targetRoot: string): string {
+  return join(targetRoot, '.altbackup');
+}
+
+export function defaultLedgerPath(targetRoot: string): string {
+  return join(stateDirOf(targetRoot), 'ledger.sqlite');
 }
 
 export function ledgerPathOf(config: Config): string {
@@ -20,19 +35,7 @@ export function ledgerPathOf(config: Config): string {
 
 /** `<base>`: config.target.base, else `<target>/.altbackup/extracted`. */
 export function extractBaseOf(config: Config): string {
-  return config.target.base ? resolve(config.target.base) : join(requireTargetRoot(config), '.altbackup', 'extracted');
-}
-
-/** Real sub-folders (symlinks excluded) with layout-safe names, sorted; none when `dir` is missing. */
-export async function subfolders(dir: string): Promise<string[]> {
-  try {
-    const ents = await readdir(dir, { withFileTypes: true });
-    return ents.filter((e) => e.isDirectory() && isSegment(e.name)).map((e) => e.name).sort();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw e;
-  }
+  return config.target.base ? resolve(config.target.base) : join(stateDirOf(requireTargetRoot(config)), 'extracted');
 }
 
 /**

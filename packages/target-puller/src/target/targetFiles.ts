@@ -1,75 +1,97 @@
 /**
- * What the target holds for a tarball path, as the plan needs it: the final
- * name, its sidecar, a `.part` and the `.part.meta` recorded when that
- * download started. Read-only, except `removeStrays`, which deletes the temp
- * files a crashed run can leave beside a tarball.
+ * The files that belong to one tarball path on the target, and reading them:
+ * the final name, its sidecar, a `.part` with its `.part.meta`, and the fixed
+ * temp names a crashed run can leave (the sidecar's and the meta's, written
+ * by temp file + rename). Every module that creates, reads or deletes them
+ * takes their names from here.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDna, partPathOf, sidecarPathOf, type Dna } from '@altbackup/shared';
-import { metaPathOf, tempPathsOf, unlinkQuiet } from '../pull/promote.js';
-import type { PartMeta, TargetState } from '../pull/plan.js';
-import { isPartCheckpoint } from '../pull/part/partCheckpoint.js';
+import {
+  AltError, isAbsent, parseDna, partPathOf, reasonOf, sidecarPathOf, unlinkQuiet, type FoundTarball,
+} from '@altbackup/shared';
+import type { LatestCheck } from '../ledger/ledger.js';
+import { verificationOf, type CopyFacts, type SidecarRead, type Verification } from './verification.js';
 
-async function sizeOf(file: string): Promise<number | null> {
+export interface TarballFiles {
+  final: string;
+  sidecar: string;
+  part: string;
+  partMeta: string;
+  /** Temp names of the sidecar and the meta (fixed, so the next run knows them). */
+  sidecarTmp: string;
+  partMetaTmp: string;
+}
+
+export function tarballFilesOf(abs: string): TarballFiles {
+  const part = partPathOf(abs);
+  const sidecar = sidecarPathOf(abs);
+  return { final: abs, sidecar, part, partMeta: part + '.meta', sidecarTmp: sidecar + '.tmp', partMetaTmp: part + '.meta.tmp' };
+}
+
+/** Every file of a tarball in deletion order: the sidecar first, so a crash leaves an unverified tarball the next purge removes. */
+export function deletionOrderOf(abs: string): string[] {
+  const f = tarballFilesOf(abs);
+  return [f.sidecar, f.final, f.part, f.partMeta, f.sidecarTmp, f.partMetaTmp];
+}
+
+/** The one reader of a target sidecar: parsed, unreadable with why, or absent. */
+export async function readSidecar(abs: string): Promise<SidecarRead> {
+  const file = sidecarPathOf(abs);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if (isAbsent(e)) return null;
+    return { invalid: `cannot read it: ${reasonOf(e)}` };
+  }
+  try {
+    return parseDna(text, file);
+  } catch (e) {
+    return { invalid: e instanceof AltError ? e.message : String(e) };
+  }
+}
+
+async function statFile(file: string): Promise<{ size: number; mtimeMs: number } | null> {
   try {
     const st = await stat(file);
-    return st.isFile() ? st.size : null;
+    return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    if (isAbsent(e)) return null;
     throw e;
   }
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-    throw e;
-  }
+/** What the target holds for `path`, read from its files. */
+export async function readCopy(root: string, path: string): Promise<CopyFacts> {
+  const f = tarballFilesOf(join(root, path));
+  const [final, part, sidecar] = await Promise.all([statFile(f.final), statFile(f.part), readSidecar(f.final)]);
+  return { exists: final !== null, size: final?.size ?? 0, mtimeMs: final?.mtimeMs ?? 0, partSize: part?.size ?? null, sidecar: final ? sidecar : null };
 }
 
-export function parseMeta(text: string | null): PartMeta | null {
-  if (text === null) return null;
-  try {
-    const j = JSON.parse(text) as Partial<PartMeta>;
-    if (typeof j.etag !== 'string' || typeof j.size !== 'number' || typeof j.dig !== 'string') return null;
-    // A damaged checkpoint only costs reading the .part back: the rest still counts.
-    const hashed = isPartCheckpoint(j.hashed) ? j.hashed : null;
-    return { etag: j.etag, size: j.size, dig: j.dig, source: String(j.source ?? ''), startedAt: String(j.startedAt ?? ''), hashed };
-  } catch {
-    return null;
-  }
+/** The same facts for a tarball the tree scan found (its sizes are already known). */
+export async function copyOfFound(t: FoundTarball): Promise<CopyFacts> {
+  const sidecar = t.exists && t.hasSidecar ? await readSidecar(t.abs) : null;
+  return { exists: t.exists, size: t.exists ? t.size : 0, mtimeMs: t.mtimeMs, partSize: t.partSize, sidecar };
 }
 
-export async function readTargetState(root: string, path: string): Promise<TargetState> {
-  const abs = join(root, path);
-  const [finalSize, dnaText, partSize, metaText] = await Promise.all([
-    sizeOf(abs), readText(sidecarPathOf(abs)), sizeOf(partPathOf(abs)), readText(metaPathOf(partPathOf(abs))),
-  ]);
-  let sidecar: Dna | 'invalid' | null = null;
-  if (dnaText !== null) {
-    try {
-      sidecar = parseDna(dnaText, sidecarPathOf(abs));
-    } catch {
-      sidecar = 'invalid';
-    }
-  }
-  return { finalSize, sidecar, partSize, partMeta: parseMeta(metaText) };
+/** The verification state of each tarball found, by the one rule, with the ledger's latest checks. */
+export async function verifyFound(found: readonly FoundTarball[], checks: ReadonlyMap<string, LatestCheck>): Promise<Map<string, Verification>> {
+  const out = new Map<string, Verification>();
+  for (const t of found) out.set(t.path, verificationOf(await copyOfFound(t), checks.get(t.path)));
+  return out;
 }
 
 /**
  * Deletes what an interrupted run may leave beside a tarball and nothing
- * else: temp files, and a `.part.meta` whose bytes are gone or complete.
+ * else: temp files, and a `.part.meta` whose download is finished or gone.
  * Returns the files removed.
  */
-export async function removeStrays(root: string, path: string, state: TargetState): Promise<string[]> {
-  const abs = join(root, path);
+export async function removeStrays(root: string, path: string, copy: CopyFacts): Promise<string[]> {
+  const f = tarballFilesOf(join(root, path));
   const removed: string[] = [];
-  for (const tmp of tempPathsOf(abs)) if (await unlinkQuiet(tmp)) removed.push(tmp);
-  const meta = metaPathOf(partPathOf(abs));
-  const unfinished = state.partSize !== null || (state.finalSize !== null && state.sidecar === null);
-  if (!unfinished && (await unlinkQuiet(meta))) removed.push(meta);
+  for (const tmp of [f.sidecarTmp, f.partMetaTmp]) if (await unlinkQuiet(tmp)) removed.push(tmp);
+  const unfinished = copy.partSize !== null || (copy.exists && copy.sidecar === null);
+  if (!unfinished && (await unlinkQuiet(f.partMeta))) removed.push(f.partMeta);
   return removed;
 }

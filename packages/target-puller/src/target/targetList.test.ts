@@ -1,35 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSourceList, formatTargetList, listState, type ListRow } from './targetList.js';
+import { formatSourceList } from '../source/sourceListing.js';
+import { formatTargetList, type ListRow } from './targetList.js';
 
 const MD5 = 'a'.repeat(32);
-const file = { exists: true, size: 100, mtimeMs: 1_000, partSize: null };
-
-describe('listState', () => {
-  it('only a .part: in progress', () => {
-    assert.equal(listState({ exists: false, size: 0, mtimeMs: 0, partSize: 50 }, null, undefined).state, 'in-progress');
-  });
-  it('a final file without sidecar: unverified, or in progress when a .part is beside it', () => {
-    assert.equal(listState(file, null, undefined).state, 'unverified');
-    assert.equal(listState({ ...file, partSize: 10 }, null, undefined).state, 'in-progress');
-    assert.equal(listState(file, 'invalid', undefined).state, 'unverified');
-  });
-  it('sidecar size matching the file: verified, without a ledger', () => {
-    assert.deepEqual(listState(file, { dig: MD5, size: 100 }, undefined), { state: 'verified', why: 'sidecar size matches' });
-  });
-  it('sidecar size differing from the file: mismatch', () => {
-    assert.equal(listState(file, { dig: MD5, size: 101 }, undefined).state, 'mismatch');
-  });
-  it('the last ledger verification decides when it is newer than the file', () => {
-    assert.equal(listState(file, { dig: MD5, size: 100 }, { ok: false, actualSize: 100, at: 2_000 }).state, 'mismatch');
-    assert.deepEqual(listState(file, { dig: MD5, size: 100 }, { ok: true, actualSize: 100, at: 2_000 }), { state: 'verified', why: 'digest checked' });
-  });
-  it('an old mismatch does not condemn a file replaced since', () => {
-    assert.equal(listState(file, { dig: MD5, size: 100 }, { ok: false, actualSize: 100, at: 500 }).state, 'verified');
-    assert.equal(listState(file, { dig: MD5, size: 100 }, { ok: false, actualSize: 99, at: 2_000 }).state, 'verified');
-  });
-});
-
 describe('formatting', () => {
   it('target: one line per tarball, reason for anything not verified, and a total', () => {
     const rows: ListRow[] = [

@@ -1,6 +1,6 @@
 /** For unit tests: small source trees of random tarballs with canonical sidecars, and a quiet config. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatDna, loadConfig, createLogger, type Config, type Logger } from '@altbackup/shared';
@@ -30,6 +30,16 @@ export function writeTarball(root: string, path: string, size: number, opts: { p
 
 export function quietLog(): Logger {
   return createLogger({ level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', pretty: false });
+}
+
+/** A logger that keeps its JSON lines in a file under `dir`, and the messages logged so far. */
+export function recordingLog(dir: string, level: 'warn' | 'info' | 'debug' = 'warn'): { log: Logger; messages(): string[] } {
+  const file = join(dir, `log-${process.pid}-${Math.random().toString(36).slice(2)}.jsonl`);
+  const log = createLogger({ level, file, pretty: false });
+  return {
+    log,
+    messages: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { msg: string }).msg) : []),
+  };
 }
 
 /** A config as loaded from flags, with tiny timeouts so fault tests run in moments. */

@@ -9,8 +9,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import { AltError, reasonOf } from '@altbackup/shared';
-import { SQLITE_MAGIC } from './extractTracdb.js';
+import { AltError, reasonOf, toAltError } from '@altbackup/shared';
+import { wantedTracs } from '../target/targetDirs.js';
+import { listExtracted } from './purgeExtracted.js';
+import { SQLITE_MAGIC } from './tarMember.js';
 
 /** One slave's line, as SQLite computes it (max(rev) compares text). */
 export interface SlaveRow {
@@ -115,7 +117,7 @@ export async function queryTracdb(file: string, since: number): Promise<SlaveRow
     return db.prepare(EXAMINE_SQL).all(since) as SlaveRow[];
   } catch (e) {
     if (e instanceof AltError) throw e;
-    throw new AltError('tracdb-unreadable', `${file}: ${(e as Error).message}: run extract_tracdb again for that day`, 1, { cause: e });
+    throw new AltError('tracdb-unreadable', `${file}: ${(e as Error).message}: run extract_tracdb again for that day`, { cause: e });
   } finally {
     db?.close();
     for (const f of sideFiles) {
@@ -124,4 +126,48 @@ export async function queryTracdb(file: string, since: number): Promise<SlaveRow
       await unlink(f).catch(() => {});
     }
   }
+}
+
+export interface ExamineOptions {
+  root: string;
+  base: string;
+  days: readonly string[];
+  wanted: readonly string[];
+  window: Window;
+}
+
+/** One Trac on one day: its slaves, or why they cannot be told. */
+export type DayExamination =
+  | { trac: string; day: string; time: string; file: string; slaves: SlaveReport[]; error: null }
+  | { trac: string; day: string; error: AltError };
+
+/**
+ * The slaves of each wanted Trac on each day, from the newest extraction of
+ * that day (several runs on one day: the last one is the day's state).
+ */
+export async function examineTracdb(opts: ExamineOptions): Promise<DayExamination[]> {
+  const tracs = await wantedTracs([opts.root, opts.base], opts.wanted);
+  if (tracs.length === 0) {
+    throw new AltError('no-trac', `no wanted Trac under ${opts.root}/tracs or ${opts.base}/tracs (wanted ${JSON.stringify(opts.wanted.join(' '))}): pull and extract_tracdb first, or fix --wanted`);
+  }
+  const out: DayExamination[] = [];
+  for (const trac of tracs) {
+    // Oldest first, so the Map keeps the newest extraction of each day.
+    const newestOfDay = new Map((await listExtracted(opts.base, trac, new Set(opts.days))).map((db) => [db.day, db]));
+    for (const day of opts.days) {
+      const db = newestOfDay.get(day);
+      if (!db) {
+        out.push({ trac, day, error: new AltError('not-extracted', `no extracted trac.db for tracs/${trac} on ${day} under ${opts.base}: run \`altbackup extract_tracdb --day ${day}\` first`) });
+        continue;
+      }
+      try {
+        out.push({ trac, day, time: db.time, file: db.abs, slaves: reportRows(await queryTracdb(db.abs, windowStart(opts.window)), opts.window), error: null });
+      } catch (e) {
+        const error = toAltError(e);
+        if (!error) throw e;
+        out.push({ trac, day, error });
+      }
+    }
+  }
+  return out;
 }

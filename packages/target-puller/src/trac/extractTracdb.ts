@@ -1,173 +1,74 @@
 /**
- * Streams one member out of a Trac tarball (SPEC section 6): read -> gunzip
- * -> tar-stream, writing only the regular-file member named exactly
- * `<name>/db/trac.db` to a temp file beside the destination, then fsync and
- * rename. The destination comes from the tarball's layout path, never from
- * the archive; reading stops as soon as the member is written; memory stays
- * flat because every write is awaited before the next chunk is pulled.
+ * `extract_tracdb` (SPEC section 6): for each wanted Trac and selected day,
+ * the day's Trac tarball is extracted only when the verification rule calls
+ * it verified; everything done, skipped or refused is one event, recorded in
+ * the ledger. A dry run reads the same files and ledger and reports the same
+ * events, with "would extract" in place of the extraction.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
-import { AltError, type TarballRef } from '@altbackup/shared';
-
-/** The first 16 bytes of every SQLite 3 database file. */
-export const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-/** `<name>/db/trac.db`: the only member ever written. */
-export function tracdbMemberOf(trac: string): string {
-  return `${trac}/db/trac.db`;
-}
-
-/** `<base>/tracs/<name>/YYYY/MM/DD/HHMMSS/<name>/db/trac.db`, from the layout path only. */
-export function extractedPathOf(base: string, ref: Pick<TarballRef, 'day' | 'time'>, trac: string): string {
-  return join(base, 'tracs', trac, ...ref.day.split('/'), ref.time, trac, 'db', 'trac.db');
-}
-
-/** Tar names may carry leading `./` (GNU tar run in the folder): `./a/b` is `a/b`. */
-export function normaliseMemberName(name: string): string {
-  let n = name;
-  while (n.startsWith('./')) n = n.slice(2);
-  return n;
-}
-
-/** A member name no honest Trac tarball has: absolute, or climbing out with `..`. */
-export function isUnsafeMemberName(name: string): boolean {
-  return name.startsWith('/') || name.split('/').includes('..') || name.includes('\0');
-}
-
-export interface ExtractResult {
-  result: 'extracted' | 'already';
-  /** Member size as the archive header states it. */
-  size: number;
-}
+import { AltError, scanTree, toAltError, type FoundTarball } from '@altbackup/shared';
+import type { Ledger, RunRecorder } from '../ledger/ledger.js';
+import { wantedTracs } from '../target/targetDirs.js';
+import { verifyFound } from '../target/targetFiles.js';
+import { extractedPathOf, extractMember, tracdbMemberOf } from './tarMember.js';
 
 export interface ExtractOptions {
-  /** The archive, for messages (its layout path). */
-  label: string;
-  /** Folder the destination must lie in; no symlink below it is followed. */
+  root: string;
   base: string;
+  days: readonly string[];
+  wanted: readonly string[];
+  dryRun: boolean;
 }
 
-/** Extracts `member` of the gzip'd tar `archive` to `out`; AltError for every refusal. */
-export async function extractMember(archive: string, member: string, out: string, opts: ExtractOptions): Promise<ExtractResult> {
-  const src = createReadStream(archive, { highWaterMark: 1 << 20 });
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
-  const extract = tar.extract();
-  const fail = (e: Error) => extract.destroy(e);
-  src.on('error', fail);
-  gunzip.on('error', fail);
-  src.pipe(gunzip).pipe(extract);
-  try {
-    for await (const entry of extract) {
-      const header = entry.header;
-      const name = normaliseMemberName(header.name);
-      if (name === member) {
-        if (header.type !== 'file') {
-          throw new AltError('tracdb-not-file', `${opts.label}: member ${member} is a ${header.type}${header.linkname ? ` to ${header.linkname}` : ''}, not a regular file: refusing to extract it; inspect the tarball on the source`);
-        }
-        const size = header.size ?? 0;
-        if (await alreadyExtracted(out, size)) return { result: 'already', size };
-        await writeMember(entry as unknown as AsyncIterable<Buffer>, member, out, size, opts);
-        return { result: 'extracted', size };
+export type ExtractEvent =
+  | { kind: 'extracted' | 'already'; tarball: string; out: string; size: number }
+  | { kind: 'would-extract'; tarball: string; out: string }
+  /** Refused, failed, or not there: the error says which. */
+  | { kind: 'failed'; tarball: string | null; out: string | null; error: AltError };
+
+export interface ExtractReport {
+  events: ExtractEvent[];
+  extracted: number;
+  bytes: number;
+  failures: number;
+}
+
+/** Extracts (or, dry run, plans) the trac.db of every wanted Trac for the days. */
+export async function extractTracdb(opts: ExtractOptions, ledger: Ledger, rec: RunRecorder): Promise<ExtractReport> {
+  const tracs = await wantedTracs([opts.root], opts.wanted);
+  if (tracs.length === 0) {
+    throw new AltError('no-trac', `no wanted Trac on the target: no ${opts.root}/tracs/<name> folder matches wanted ${JSON.stringify(opts.wanted.join(' '))}; pull first or fix --wanted`);
+  }
+  const found = await scanTree(opts.root, { days: new Set(opts.days), catfolds: new Set(['tracs']) });
+  const states = await verifyFound(found, ledger.latestChecks());
+  const events: ExtractEvent[] = [];
+  for (const trac of tracs) {
+    const tarballs = found.filter((t) => t.subfold === trac && t.name === `${trac}.tar.gz`);
+    for (const day of opts.days) {
+      if (!tarballs.some((t) => t.day === day)) {
+        events.push({ kind: 'failed', tarball: null, out: null, error: new AltError('no-tarball', `no tracs/${trac}/${day}/*/${trac}.tar.gz on the target (${opts.root}): pull it first, or pick another --day`) });
       }
-      if (isUnsafeMemberName(header.name)) {
-        throw new AltError('archive-unsafe', `${opts.label}: member ${JSON.stringify(header.name)} points outside the archive: refusing to extract from it; inspect the tarball on the source`);
-      }
-      entry.resume();
     }
-  } catch (e) {
-    if (e instanceof AltError) throw e;
-    throw new AltError('archive-corrupt', `${opts.label}: truncated or corrupt archive (${(e as Error).message}): run check_target on it and pull it again`, 1, { cause: e });
-  } finally {
-    src.unpipe();
-    src.destroy();
-    gunzip.destroy();
-    extract.destroy();
+    for (const t of tarballs) events.push(await extractOne(t, trac, states.get(t.path)!, opts, rec));
   }
-  throw new AltError('tracdb-missing', `${opts.label}: no member ${member} in the archive: is this a Trac environment tarball?`);
+  const done = events.flatMap((e) => (e.kind === 'extracted' ? [e] : []));
+  return { events, extracted: done.length, bytes: done.reduce((n, e) => n + e.size, 0), failures: events.filter((e) => e.kind === 'failed').length };
 }
 
-async function alreadyExtracted(out: string, size: number): Promise<boolean> {
-  const st = await lstat(out).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
-    throw e;
-  });
-  if (!st) return false;
-  if (!st.isFile()) throw new AltError('extract-target-not-file', `${out} exists and is not a regular file: remove it, then run extract_tracdb again`);
-  return st.size === size;
-}
-
-/**
- * Creates the destination folder one level at a time below base, refusing
- * any existing component that is not a real folder: a symlink planted below
- * base never redirects the write (base itself may be a symlink the operator chose).
- */
-async function destinationDir(out: string, base: string): Promise<string> {
-  const dir = dirname(out);
-  const rel = relative(base, dir);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new AltError('extract-outside-base', `${dir} is not below the extraction base ${base}`);
+async function extractOne(t: FoundTarball, trac: string, v: { state: string; why: string }, opts: ExtractOptions, rec: RunRecorder): Promise<ExtractEvent> {
+  const out = extractedPathOf(opts.base, t, trac);
+  if (v.state !== 'verified') {
+    rec.extraction({ tarballPath: t.path, outPath: out, size: null, result: 'failed', error: `unverified: ${v.why}` });
+    return { kind: 'failed', tarball: t.path, out, error: new AltError('tarball-unverified', `${t.path} is not verified (${v.why}): run pull or check_target first; nothing extracted`) };
   }
-  await mkdir(base, { recursive: true });
-  let at = base;
-  for (const seg of rel.split(sep)) {
-    at = join(at, seg);
-    await mkdir(at).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
-    const st = await lstat(at);
-    if (!st.isDirectory()) {
-      throw new AltError('extract-outside-base', `${at} is a ${st.isSymbolicLink() ? 'symlink' : 'file'}, not a folder: extract_tracdb writes only into real folders below ${base}; remove it and run again`);
-    }
-  }
-  return dir;
-}
-
-async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
-  for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
-}
-
-async function writeMember(entry: AsyncIterable<Buffer>, member: string, out: string, size: number, opts: ExtractOptions): Promise<void> {
-  const dir = await destinationDir(out, opts.base);
-  const tmp = join(dir, `.trac.db.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
-  let closed = false;
+  if (opts.dryRun) return { kind: 'would-extract', tarball: t.path, out };
   try {
-    const head = Buffer.alloc(SQLITE_MAGIC.length);
-    let written = 0;
-    for await (const chunk of entry) {
-      if (written < head.length) chunk.copy(head, written, 0, Math.min(chunk.length, head.length - written));
-      await writeAll(fh, chunk);
-      written += chunk.length;
-    }
-    if (written !== size) {
-      throw new AltError('archive-corrupt', `${opts.label}: member ended after ${written} of ${size} bytes: the archive is truncated or corrupt; run check_target on it and pull it again`);
-    }
-    if (written < head.length || !head.equals(SQLITE_MAGIC)) {
-      throw new AltError('tracdb-not-sqlite', `${opts.label}: member ${member} is not an SQLite database (header ${JSON.stringify(head.subarray(0, Math.min(written, 16)).toString('latin1'))}): nothing extracted; inspect the tarball on the source`);
-    }
-    await fh.sync();
-    await fh.close();
-    closed = true;
-    await rename(tmp, out);
-    await syncDir(dir);
+    const r = await extractMember(t.abs, tracdbMemberOf(trac), out, { label: t.path, base: opts.base });
+    rec.extraction({ tarballPath: t.path, outPath: out, size: r.size, result: r.result === 'extracted' ? 'ok' : 'skipped' });
+    return { kind: r.result === 'extracted' ? 'extracted' : 'already', tarball: t.path, out, size: r.size };
   } catch (e) {
-    if (!closed) await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/** Makes the rename itself durable. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
+    rec.extraction({ tarballPath: t.path, outPath: out, size: null, result: 'failed', error: (e as Error).message });
+    const error = toAltError(e);
+    if (!error) throw e;
+    return { kind: 'failed', tarball: t.path, out, error };
   }
 }

@@ -3,10 +3,13 @@
  * and `purge_extracted` (keep the newest `keep_extracted` per Trac). Only
  * regular files at exactly that place count; symlinks are never followed.
  */
+import { existsSync } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { leafFolders } from '@altbackup/shared';
+import { isDateChainName, leafFolders } from '@altbackup/shared';
+import type { RunRecorder } from '../ledger/ledger.js';
 import { removeEmptyFolders } from '../retention/emptyFolders.js';
+import { wantedTracs } from '../target/targetDirs.js';
 import { decideRetention, type RetentionDecision } from '../retention/retention.js';
 
 export interface ExtractedDb {
@@ -38,10 +41,10 @@ export async function listExtracted(base: string, trac: string, days?: ReadonlyS
 export function extractedFolderRule(trac: string): (depth: number, name: string) => boolean {
   return (depth, name) => {
     switch (depth) {
-      case 1: return /^\d{4}$/.test(name);
+      case 1:
       case 2:
-      case 3: return /^\d{2}$/.test(name);
-      case 4: return /^\d{6}$/.test(name);
+      case 3:
+      case 4: return isDateChainName(depth, name);
       case 5: return name === trac;
       case 6: return name === 'db';
       default: return false;
@@ -58,23 +61,38 @@ export interface ExtractedPurge {
   bytes: number;
 }
 
+export interface PurgeExtractedOptions {
+  base: string;
+  keep: number;
+  wanted: readonly string[];
+  dryRun: boolean;
+}
+
 /** Keeps the newest `keep` extracted trac.db of `trac`, deletes the rest and their emptied folders. */
-export async function purgeExtracted(base: string, trac: string, keep: number, dryRun: boolean, onDelete?: (db: ExtractedDb) => void): Promise<ExtractedPurge> {
-  const dbs = await listExtracted(base, trac);
-  const decisions = decideRetention(dbs.map((d) => ({ ...d, state: 'verified' as const })), keep);
+async function purgeOneTrac(trac: string, opts: PurgeExtractedOptions, rec: RunRecorder): Promise<ExtractedPurge> {
+  const dbs = await listExtracted(opts.base, trac);
+  const decisions = decideRetention(dbs.map((d) => ({ ...d, state: 'verified' as const })), opts.keep);
   const gone = new Set<string>();
   let deleted = 0;
   let bytes = 0;
   for (const d of decisions) {
     if (!d.delete) continue;
-    if (dryRun) gone.add(d.entry.abs);
+    if (opts.dryRun) gone.add(d.entry.abs);
     else {
-      onDelete?.(d.entry);
+      rec.purge({ kind: 'extracted', path: d.entry.path, size: d.entry.size });
       await unlink(d.entry.abs);
     }
     deleted++;
     bytes += d.entry.size;
   }
-  const removed = await removeEmptyFolders(join(base, 'tracs', trac), { removable: extractedFolderRule(trac), gone, dryRun });
-  return { trac, decisions, folders: removed.map((f) => relative(base, f)), deleted, bytes };
+  const removed = await removeEmptyFolders(join(opts.base, 'tracs', trac), { removable: extractedFolderRule(trac), gone, dryRun: opts.dryRun });
+  return { trac, decisions, folders: removed.map((f) => relative(opts.base, f)), deleted, bytes };
+}
+
+/** `purge_extracted` over every wanted Trac under the base; null when nothing was ever extracted there. */
+export async function purgeExtracted(opts: PurgeExtractedOptions, rec: RunRecorder): Promise<ExtractedPurge[] | null> {
+  if (!existsSync(opts.base)) return null;
+  const results: ExtractedPurge[] = [];
+  for (const trac of await wantedTracs([opts.base], opts.wanted)) results.push(await purgeOneTrac(trac, opts, rec));
+  return results;
 }

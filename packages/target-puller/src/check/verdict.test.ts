@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTarballPath, type FoundTarball } from '@altbackup/shared';
-import { countExpectations, evaluate, formatReport, unsidecaredState, verdictOf, type CheckFacts, type SourceView, type TarballFacts } from './checkTarget.js';
+import { formatReport } from './format.js';
+import { countExpectations, evaluate, unsidecaredState, verdictOf, type CheckFacts, type SourceKnowledge, type TarballFacts } from './verdict.js';
 
 const DAY = '2024/05/02';
 const SVN = `svn/dybsvn/${DAY}/104701/dybsvn-20552.tar.gz`;
@@ -17,7 +18,7 @@ function good(path: string): TarballFacts {
   return { found: found(path), sidecar: { dig: MD5, size: 100 }, digest: { md5: MD5, size: 100 } };
 }
 
-const sourceOk = (complete: string[], pending: string[]): SourceView => ({ kind: 'ok', source: 'http://src', complete: new Set(complete), pending: new Set(pending) });
+const sourceOk = (complete: string[], pending: string[]): SourceKnowledge => ({ kind: 'ok', source: 'http://src', complete: new Set(complete), pending: new Set(pending) });
 const holder = { pid: 4242, startedAt: '2024-05-02T11:00:00Z', host: 'elsewhere' };
 
 function facts(over: Partial<CheckFacts>): CheckFacts {
@@ -35,7 +36,7 @@ describe('verdictOf', () => {
     assert.match(v.detail, new RegExp(`sidecar says md5 ${MD5} size 100, file has md5 b{32} size 100`));
   });
   it('an invalid sidecar or an unreadable file is its own state', () => {
-    assert.equal(verdictOf({ error: 'x.dna: not a dict' }, null).state, 'bad-sidecar');
+    assert.equal(verdictOf({ invalid: 'x.dna: not a dict' }, null).state, 'bad-sidecar');
     assert.equal(verdictOf({ dig: MD5, size: 1 }, { error: 'EIO' }).state, 'unreadable');
   });
 });
@@ -123,7 +124,7 @@ describe('evaluate', () => {
     const r = evaluate(facts({
       tarballs: [
         { ...good(SVN), digest: { md5: 'c'.repeat(32), size: 100 } },
-        { ...good(SETUP), sidecar: { error: 'x.dna: bad' } },
+        { ...good(SETUP), sidecar: { invalid: 'x.dna: bad' } },
       ],
       expect: { dybsvn: 2, svnsetup: 1 },
     }));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { AltError } from '@altbackup/shared';
-import { extractMember, extractedPathOf, isUnsafeMemberName, normaliseMemberName, SQLITE_MAGIC, tracdbMemberOf } from './extractTracdb.js';
+import { extractMember, extractedPathOf, isUnsafeMemberName, normaliseMemberName, SQLITE_MAGIC, tracdbMemberOf } from './tarMember.js';
 
 test('member names: leading ./ is dropped, nothing else is rewritten', () => {
   assert.equal(normaliseMemberName('./dybsvn/db/trac.db'), 'dybsvn/db/trac.db');

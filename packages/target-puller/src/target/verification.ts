@@ -1,0 +1,96 @@
+/**
+ * Is this tarball on the target verified? The one answer every command uses
+ * (`ls`, `status`, `purge_target`, `extract_tracdb`, `check_target`, `pull`),
+ * decided from the target's own files and the ledger's latest check of the
+ * path. Pure; `target/targetFiles.ts` gathers the facts.
+ *
+ * A copy is verified when its final name and a readable sidecar are both
+ * there, their sizes agree, and the ledger's latest check of it did not fail.
+ * A check counts only while it still describes the file: it ran after the
+ * file's last change and saw the file's size. So an old failed check does not
+ * condemn a copy that was fetched again since, and a fresh good pull clears a
+ * failed check_target.
+ */
+import { humanSize, type Dna } from '@altbackup/shared';
+
+/** The states of a tarball on the target; a closed union that later states extend. */
+export type VerificationState =
+  /** Final name, readable sidecar of the same size, no current failed check. */
+  | 'verified'
+  /** Final name without a readable sidecar: an interrupted copy or a damaged sidecar. */
+  | 'unverified'
+  /** A download under way or interrupted: a `.part` (beside or instead of the final name). */
+  | 'in-progress'
+  /** The bytes disagree with the sidecar: by size, or by the latest current check's digest. */
+  | 'mismatch';
+
+export const VERIFICATION_STATES: readonly VerificationState[] = ['verified', 'unverified', 'in-progress', 'mismatch'];
+
+/** The sidecar as read from disk: parsed, unreadable (with why), or absent. */
+export type SidecarRead = Dna | { invalid: string } | null;
+
+/** What the target's files say about one tarball path. */
+export interface CopyFacts {
+  /** Whether the final name exists. */
+  exists: boolean;
+  /** Size and mtime of the final name (0 when absent). */
+  size: number;
+  mtimeMs: number;
+  partSize: number | null;
+  sidecar: SidecarRead;
+}
+
+/** The ledger's latest digest comparison for the path, as far as the rule needs it. */
+export interface CheckFact {
+  ok: boolean;
+  actualSize: number | null;
+  /** When the check ran (ms since epoch). */
+  at: number;
+}
+
+export interface Verification {
+  state: VerificationState;
+  /** Why, in a few words, for the operator. */
+  why: string;
+  /** The sidecar's dna when it is readable. */
+  dna: Dna | null;
+  /** When a current check compared the digest, else null (only sizes were compared). */
+  checkedAt: number | null;
+}
+
+export function isReadableSidecar(s: SidecarRead): s is Dna {
+  return s !== null && !('invalid' in s);
+}
+
+/** Whether a check still describes the file: newer than its last change, and of its size. */
+export function isCurrentCheck(copy: Pick<CopyFacts, 'size' | 'mtimeMs'>, check: CheckFact | undefined): check is CheckFact {
+  return check !== undefined && check.at >= copy.mtimeMs && (check.actualSize === null || check.actualSize === copy.size);
+}
+
+function partText(bytes: number): string {
+  return `.part ${humanSize(bytes)}`;
+}
+
+export function verificationOf(copy: CopyFacts, lastCheck?: CheckFact): Verification {
+  const none = { dna: null, checkedAt: null };
+  if (!copy.exists) return { state: 'in-progress', why: partText(copy.partSize ?? 0), ...none };
+  const { sidecar } = copy;
+  if (sidecar === null) {
+    return copy.partSize !== null ? { state: 'in-progress', why: partText(copy.partSize), ...none } : { state: 'unverified', why: 'no sidecar', ...none };
+  }
+  if (!isReadableSidecar(sidecar)) return { state: 'unverified', why: `unreadable sidecar (${sidecar.invalid})`, ...none };
+  const check = isCurrentCheck(copy, lastCheck) ? lastCheck : undefined;
+  if (check && !check.ok) return { state: 'mismatch', why: 'last check_target found a mismatch', dna: sidecar, checkedAt: check.at };
+  if (sidecar.size !== copy.size) return { state: 'mismatch', why: `sidecar says ${sidecar.size} bytes`, dna: sidecar, checkedAt: null };
+  if (check) return { state: 'verified', why: 'digest checked', dna: sidecar, checkedAt: check.at };
+  return { state: 'verified', why: 'sidecar size matches', dna: sidecar, checkedAt: null };
+}
+
+export function isVerified(v: Pick<Verification, 'state'>): boolean {
+  return v.state === 'verified';
+}
+
+/** Whether a copy in this state is one of the `keep` copies retention protects. */
+export function countsTowardKeep(state: VerificationState): boolean {
+  return state === 'verified';
+}
