@@ -208,7 +208,6 @@ describe('pull: network faults', () => {
     assert.equal(res.code, 1);
     assert.equal(bodyRequests(r.proxy, A).length, 1);
     assert.match(res.stderr.trim().split('\n').at(-1)!, /HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/v1\/files\/svn\/dybsvn\/.*no longer serves this path/);
-    assert.ok(res.ms < 5000);
   });
 
   it('two files at once under a shared bandwidth limit', async () => {

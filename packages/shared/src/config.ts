@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { CONFIG_KEYS, LOG_LEVELS, envNameOf, type Config, type KeyDef } from './configSchema.js';
+import { CONFIG_KEYS, LOG_LEVELS, envNameOf, keyDef, type Config, type KeyDef } from './configSchema.js';
 import { assertTimezone, machineTimezone } from './days.js';
 import { reasonOf, AltError } from './errors.js';
 import { parseDuration, parseSize } from './humanSize.js';
@@ -140,7 +140,7 @@ function walkToml(table: Record<string, unknown>, prefix: string, file: string, 
       origins.expect = 'file';
       continue;
     }
-    const def = CONFIG_KEYS.find((d) => d.key === key);
+    const def = keyDef(key);
     if (def) {
       setPath(values, key, coerce(def, v, file));
       origins[key] = 'file';
@@ -189,7 +189,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     }
   }
   for (const [key, raw] of Object.entries(opts.flags ?? {})) {
-    const def = CONFIG_KEYS.find((d) => d.key === key);
+    const def = keyDef(key);
     if (!def) throw new AltError('bad-flag', `no configuration key ${key}`);
     const flag = `--${def.flag ?? key}`;
     const value = Array.isArray(raw) && def.kind !== 'list' && def.kind !== 'urls' ? raw.at(-1) : raw;

@@ -61,10 +61,6 @@ export function parseTarballPath(path: string): TarballRef | null {
   return { path, catfold, subfold, day: `${y}/${m}/${d}`, time, name };
 }
 
-export function isTarballPath(path: string): boolean {
-  return parseTarballPath(path) !== null;
-}
-
 export function formatTarballPath(ref: Omit<TarballRef, 'path'>): string {
   return `${ref.catfold}/${ref.subfold}/${ref.day}/${ref.time}/${ref.name}`;
 }

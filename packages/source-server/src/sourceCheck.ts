@@ -1,10 +1,12 @@
 /**
- * What `check_source` concludes (SPEC section 3): each tarball against its
- * sidecar, and each day's count of tarballs per wanted name against
- * `[expect]`. Pure; the command gathers digests and prints.
+ * `check_source` (SPEC section 3): each tarball against its sidecar, and
+ * each day's count of tarballs per wanted name against `[expect]`. The
+ * verdicts are pure functions; `checkSource` gathers the digests; the
+ * command prints.
  */
-import { dnaEqual, humanSize, wantedNameOf, type Dna, type FileDigest } from '@altbackup/shared';
+import { AltError, digestFiles, dnaEqual, humanSize, isWanted, wantedNameOf, type Dna, type FileDigest } from '@altbackup/shared';
 import type { CatalogEntry } from './catalog.js';
+import { scanDays } from './localScan.js';
 
 export type TarballVerdict = 'ok' | 'mismatch' | 'no-sidecar' | 'bad-sidecar' | 'unreadable';
 
@@ -80,4 +82,36 @@ export function summaryLine(tarballs: readonly TarballCheck[], counts: readonly 
   const n = (v: TarballVerdict) => tarballs.filter((t) => t.verdict === v).length;
   const span = days.length === 1 ? days[0] : `${days[0]} .. ${days.at(-1)}`;
   return `check_source ${span}: ${n('ok')} ok, ${n('mismatch')} mismatch, ${n('no-sidecar')} without sidecar, ${n('bad-sidecar') + n('unreadable')} unreadable, ${counts.filter((c) => !c.ok).length} count shortfalls`;
+}
+
+export interface SourceCheckReport {
+  root: string;
+  days: readonly string[];
+  tarballs: TarballCheck[];
+  counts: CountCheck[];
+  summary: string;
+  /** Tarballs that are not ok plus counts that fall short. */
+  failures: number;
+}
+
+/** `check_source`: every wanted tarball of the days digested against its sidecar, and the counts against `[expect]`. */
+export async function checkSource(root: string, days: readonly string[], wanted: readonly string[], expect: Record<string, number>): Promise<SourceCheckReport> {
+  const entries = (await scanDays(root, days)).filter((e) => isWanted(e.name, wanted));
+  const toDigest = entries.filter((e) => e.state === 'complete');
+  const digests = new Map<string, FileDigest | { error: string }>();
+  for (const r of await digestFiles(toDigest.map((e) => e.abs))) {
+    digests.set(r.path, 'digest' in r ? r.digest : { error: r.error.code ?? r.error.message });
+  }
+  const tarballs = entries.map((e) => judgeTarball(e, digests.get(e.abs) ?? null));
+  const counts = checkCounts(entries, days, wanted, expect);
+  const failures = tarballs.filter((t) => t.verdict !== 'ok').length + counts.filter((c) => !c.ok).length;
+  return { root, days, tarballs, counts, summary: summaryLine(tarballs, counts, days), failures };
+}
+
+/** The error a failed check ends with: how many problems, and the first. */
+export function checkFailure(r: SourceCheckReport): AltError | null {
+  if (r.failures === 0) return null;
+  const first = r.tarballs.find((t) => t.verdict !== 'ok');
+  const firstLine = first ? tarballLine(first) : countLine(r.counts.find((c) => !c.ok)!);
+  return new AltError('check-failed', `${r.failures} problem${r.failures === 1 ? '' : 's'} under ${r.root} (first: ${firstLine.replace(/\s+/, ' ')}); see the lines above`);
 }

@@ -23,7 +23,7 @@ export interface NotifySettings {
 
 export type PingKind = 'start' | 'success' | 'fail';
 
-export function settingsOf(config: Config): NotifySettings {
+function settingsOf(config: Config): NotifySettings {
   return { webhook: config.notify.webhook, command: config.notify.command, timeoutMs: config.notify.timeout };
 }
 
@@ -137,16 +137,16 @@ export function runNotifyCommand(settings: NotifySettings, summary: string, log:
   });
 }
 
-export async function notifyStart(settings: NotifySettings, summary: string, log: Logger): Promise<void> {
+async function notifyStart(settings: NotifySettings, summary: string, log: Logger): Promise<void> {
   await ping(settings, 'start', summary, log);
 }
 
-export async function notifySuccess(settings: NotifySettings, summary: string, log: Logger): Promise<void> {
+async function notifySuccess(settings: NotifySettings, summary: string, log: Logger): Promise<void> {
   await ping(settings, 'success', summary, log);
 }
 
 /** Pings `/fail` and runs the command at once; both bounded by the timeout. */
-export async function notifyFailure(settings: NotifySettings, summary: string, log: Logger): Promise<void> {
+async function notifyFailure(settings: NotifySettings, summary: string, log: Logger): Promise<void> {
   await Promise.all([
     ping(settings, 'fail', summary, log),
     settings.command ? runNotifyCommand(settings, summary, log) : Promise.resolve(),
@@ -158,7 +158,7 @@ export interface SummaryNotes {
   add(line: string): void;
 }
 
-export function summaryHeader(commandName: string, outcome: string, ms: number, host = hostname()): string {
+function summaryHeader(commandName: string, outcome: string, ms: number, host = hostname()): string {
   return `altbackup ${commandName} on ${host}: ${outcome} after ${formatDuration(ms)}`;
 }
 

@@ -15,7 +15,7 @@ import { isReadableSidecar } from '../target/verification.js';
 import type { CheckFacts, SourceKnowledge } from './verdict.js';
 
 /** What the source says about the given days, if it can be asked. */
-export async function askSource(config: Config, days: readonly string[], log: Logger): Promise<SourceKnowledge> {
+async function askSource(config: Config, days: readonly string[], log: Logger): Promise<SourceKnowledge> {
   if (config.target.sources.length === 0) return { kind: 'none', why: 'no source configured to ask' };
   if (days.length === 0) return { kind: 'none', why: 'nothing to ask the source about' };
   try {

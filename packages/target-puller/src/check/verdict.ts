@@ -156,7 +156,7 @@ export function tally(c: CountCheck): string {
     `${c.pending ? ` + ${c.pending} pending` : ''}${c.failing ? ` + ${c.failing} failing` : ''}`;
 }
 
-export function countProblem(c: CountCheck): string {
+function countProblem(c: CountCheck): string {
   return `COUNT ${c.day} ${c.name}: expected ${c.expected}, found ${tally(c)}: check the source's backup job, then run altbackup pull`;
 }
 

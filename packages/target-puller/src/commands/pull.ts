@@ -11,7 +11,7 @@ import { bytesToFetch, type PlanItem } from '../pull/plan.js';
 import { BarProgress, progressFor } from '../pull/progress.js';
 import { outcomeLine, pullRun, summaryLine, type PullResult } from '../pull/pullRun.js';
 
-export function planLine(i: PlanItem): string {
+function planLine(i: PlanItem): string {
   const what = i.action === 'resume' ? `resume@${i.offset}` : i.action;
   return `${what.padEnd(8)} ${i.entry.path}  ${humanSize(i.entry.size)}  (${i.reason}${i.conflict ? `; WARNING ${i.conflict}` : ''})`;
 }

@@ -20,7 +20,7 @@ export function decile(held: number, total: number): number {
   return Math.min(10, Math.floor((held * 10) / total));
 }
 
-export class LogProgress implements Progress {
+class LogProgress implements Progress {
   private readonly log: Logger;
   private readonly files = new Map<string, { decile: number; since: number; from: number }>();
   private readonly now: () => number;

@@ -26,7 +26,7 @@ export async function promote(abs: string, dna: Dna): Promise<void> {
   await fsyncDir(dirname(abs));
 }
 
-export function quarantineDirOf(root: string): string {
+function quarantineDirOf(root: string): string {
   return join(stateDirOf(root), 'quarantine');
 }
 

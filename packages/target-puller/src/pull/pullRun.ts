@@ -61,7 +61,7 @@ export interface PullResult {
   error: AltError | null;
 }
 
-export function summarize(plan: Plan, outcomes: readonly TransferOutcome[], days: readonly string[], durationMs: number): PullSummary {
+function summarize(plan: Plan, outcomes: readonly TransferOutcome[], days: readonly string[], durationMs: number): PullSummary {
   const count = (a: PlanItem['action']) => plan.items.filter((i) => i.action === a).length;
   return {
     days,

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AltError, md5FromReprDigest, partPathOf, redactUrl, unlinkQuiet, type Dna, type Logger } from '@altbackup/shared';
-import type { TransferResult } from '../ledger/ledger.js';
+import type { TransferRecord, TransferResult } from '../ledger/ledger.js';
 import { HttpStatusError, classify, shortCause, type RetryPolicy } from '../source/retryPolicy.js';
 import { fileUrl, type SourceClient } from '../source/sourceClient.js';
 import { describeFailure, isRetryable } from '../source/sourceFailure.js';
@@ -49,22 +49,11 @@ export interface DigestComparison {
   ok: boolean;
 }
 
-/** What one transfer did: the operator's line and the ledger's row are made from it. */
-export interface TransferOutcome {
-  path: string;
-  result: TransferResult;
+/** What one transfer did: the ledger's row (its size and md5 as the dna), and what was kept aside. */
+export interface TransferOutcome extends Omit<TransferRecord, 'size' | 'md5' | 'endedAt'> {
   /** The dna the tarball was verified against (from the source). */
   dna: Dna;
-  etag: string | null;
-  sourceUrl: string | null;
-  /** Bytes received over the network, including any discarded. */
-  bytesFetched: number;
-  /** Bytes already on disk when the transfer began. */
-  resumedFrom: number;
-  attempts: number;
-  startedAt: number;
   endedAt: number;
-  error: string | null;
   quarantined: string[];
 }
 
@@ -241,8 +230,13 @@ class Transfer {
         return 'done';
       case 'whole': {
         if (d.reason) this.log.warn({ offset: this.pf.length }, `${this.path}: ${d.reason}; starting over from zero`);
-        await this.pf.truncate();
         const length = Number(header(res, 'content-length'));
+        if (Number.isSafeInteger(length) && length !== this.expected.size && (!md5 || md5 === this.expected.dig)) {
+          // The sidecar's digest with another size: not the file the sidecar describes.
+          await discard(res.body);
+          throw new AbortError(new AltError('source-unusable', `${this.path}: the source serves ${length} bytes but its sidecar says ${this.expected.size}: the source copy is truncated or damaged; check it on the source`));
+        }
+        await this.pf.truncate();
         if (md5 && Number.isSafeInteger(length) && (md5 !== this.expected.dig || length !== this.expected.size)) {
           this.log.warn({ etag }, `${this.path}: the source now has md5 ${md5} size ${length} (listed md5 ${this.expected.dig} size ${this.expected.size}); fetching the new file`);
           this.expected = { dig: md5, size: length };

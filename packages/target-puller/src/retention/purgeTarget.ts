@@ -50,7 +50,7 @@ function candidateOf(t: FoundTarball, v: Verification): PurgeCandidate {
 }
 
 /** Plans the purge: every wanted, layout-matching tarball outside LOCKED catfolds, grouped by subfold. */
-export async function planPurge(opts: Pick<PurgeOptions, 'root' | 'keep' | 'wanted'>, ledger: Ledger): Promise<{ subfolds: SubfoldPurge[]; lockedCatfolds: string[] }> {
+async function planPurge(opts: Pick<PurgeOptions, 'root' | 'keep' | 'wanted'>, ledger: Ledger): Promise<{ subfolds: SubfoldPurge[]; lockedCatfolds: string[] }> {
   const found = (await scanTree(opts.root, { includePartOnly: true })).filter((t) => !isLockedCatfold(t.catfold) && isWanted(t.name, opts.wanted));
   const states = await verifyFound(found, ledger.latestChecks());
   const candidates = found.map((t) => candidateOf(t, states.get(t.path)!));

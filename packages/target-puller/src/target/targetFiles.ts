@@ -70,7 +70,7 @@ export async function readCopy(root: string, path: string): Promise<CopyFacts> {
 }
 
 /** The same facts for a tarball the tree scan found (its sizes are already known). */
-export async function copyOfFound(t: FoundTarball): Promise<CopyFacts> {
+async function copyOfFound(t: FoundTarball): Promise<CopyFacts> {
   const sidecar = t.exists && t.hasSidecar ? await readSidecar(t.abs) : null;
   return { exists: t.exists, size: t.exists ? t.size : 0, mtimeMs: t.mtimeMs, partSize: t.partSize, sidecar };
 }

@@ -63,7 +63,7 @@ export function isReadableSidecar(s: SidecarRead): s is Dna {
 }
 
 /** Whether a check still describes the file: newer than its last change, and of its size. */
-export function isCurrentCheck(copy: Pick<CopyFacts, 'size' | 'mtimeMs'>, check: CheckFact | undefined): check is CheckFact {
+function isCurrentCheck(copy: Pick<CopyFacts, 'size' | 'mtimeMs'>, check: CheckFact | undefined): check is CheckFact {
   return check !== undefined && check.at >= copy.mtimeMs && (check.actualSize === null || check.actualSize === copy.size);
 }
 
@@ -84,10 +84,6 @@ export function verificationOf(copy: CopyFacts, lastCheck?: CheckFact): Verifica
   if (sidecar.size !== copy.size) return { state: 'mismatch', why: `sidecar says ${sidecar.size} bytes`, dna: sidecar, checkedAt: null };
   if (check) return { state: 'verified', why: 'digest checked', dna: sidecar, checkedAt: check.at };
   return { state: 'verified', why: 'sidecar size matches', dna: sidecar, checkedAt: null };
-}
-
-export function isVerified(v: Pick<Verification, 'state'>): boolean {
-  return v.state === 'verified';
 }
 
 /** Whether a copy in this state is one of the `keep` copies retention protects. */

@@ -100,7 +100,7 @@ async function sqliteHeader(file: string): Promise<Buffer> {
 }
 
 /** Runs the SPEC query on `file` without changing it. */
-export async function queryTracdb(file: string, since: number): Promise<SlaveRow[]> {
+async function queryTracdb(file: string, since: number): Promise<SlaveRow[]> {
   const header = await sqliteHeader(file);
   if (header.length < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
     throw new AltError('tracdb-not-sqlite', `${file} is not an SQLite database: run extract_tracdb again for that day`);

@@ -38,7 +38,7 @@ export async function listExtracted(base: string, trac: string, days?: ReadonlyS
 }
 
 /** Below `<base>/tracs/<name>`: YYYY/MM/DD/HHMMSS/<name>/db. */
-export function extractedFolderRule(trac: string): (depth: number, name: string) => boolean {
+function extractedFolderRule(trac: string): (depth: number, name: string) => boolean {
   return (depth, name) => {
     switch (depth) {
       case 1:
