@@ -50,12 +50,18 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.token_file', kind: 'path', default: '', flag: 'token-file', programs: tgt, help: 'file holding the bearer token sent to the source' },
   { key: 'target.ca', kind: 'path', default: '', flag: 'ca', programs: tgt, help: 'PEM CA certificate trusted for the source (private CA)' },
   { key: 'target.keep', kind: 'int', default: 3, flag: 'keep', programs: tgt, min: 1, max: 10000, help: 'verified tarballs kept per <catfold>/<subfold> by purge_target' },
+  { key: 'target.keep_daily', kind: 'int', default: 0, flag: 'keep-daily', programs: tgt, min: 0, max: 10000, help: 'purge_target also keeps the newest verified copy of each of the last N days that have one (0: off)' },
+  { key: 'target.keep_weekly', kind: 'int', default: 0, flag: 'keep-weekly', programs: tgt, min: 0, max: 10000, help: 'purge_target also keeps the newest verified copy of each of the last N ISO weeks that have one (0: off)' },
+  { key: 'target.keep_monthly', kind: 'int', default: 0, flag: 'keep-monthly', programs: tgt, min: 0, max: 10000, help: 'purge_target also keeps the newest verified copy of each of the last N months that have one (0: off)' },
   { key: 'target.keep_extracted', kind: 'int', default: 2, flag: 'keep-extracted', programs: tgt, min: 1, max: 10000, help: 'extracted trac.db kept per Trac by purge_extracted' },
   { key: 'target.base', kind: 'path', default: '', flag: 'base', programs: tgt, help: 'where extract_tracdb writes (default: <target>/.altbackup/extracted)' },
   { key: 'target.ledger', kind: 'path', default: '', flag: 'ledger', programs: tgt, help: 'ledger SQLite file (default: <target>/.altbackup/ledger.sqlite)' },
   { key: 'target.concurrency', kind: 'int', default: 2, flag: 'concurrency', programs: tgt, min: 1, max: 16, help: 'files pulled at once' },
   { key: 'target.bwlimit', kind: 'size', default: 0, flag: 'bwlimit', programs: tgt, help: 'total bandwidth limit in bytes/s, e.g. 20M (0: none)' },
   { key: 'target.checkpoint', kind: 'size', default: 32 << 20, flag: 'checkpoint', programs: tgt, min: 64 << 10, help: 'bytes between saved hash states of a download (a resumed pull reads back about this much at most)' },
+  { key: 'target.min_free', kind: 'size', default: 2 * 1024 ** 3, flag: 'min-free', programs: tgt, help: 'free space left on the target filesystem after a download or an extraction; a file that would leave less is refused' },
+  { key: 'target.max_listing', kind: 'size', default: 16 << 20, flag: 'max-listing', programs: tgt, min: 1024, help: "largest source listing body accepted for one day (a larger one is refused: the listing is untrusted input)" },
+  { key: 'target.min_size_percent', kind: 'int', default: 50, flag: 'min-size-percent', programs: tgt, min: 0, max: 100, help: "a new tarball smaller than this percentage of its series' last good copy is marked suspicious and does not count toward keep (0: off)" },
   { key: 'target.connect_timeout', kind: 'duration', default: 30_000, flag: 'connect-timeout', programs: tgt, min: 1, help: 'TCP/TLS connect timeout' },
   { key: 'target.header_timeout', kind: 'duration', default: 60_000, flag: 'header-timeout', programs: tgt, min: 1, help: 'wait for response headers' },
   { key: 'target.idle_timeout', kind: 'duration', default: 120_000, flag: 'idle-timeout', programs: tgt, min: 1, help: 'longest silence inside a response body' },
@@ -105,12 +111,18 @@ export interface Config {
     token_file: string;
     ca: string;
     keep: number;
+    keep_daily: number;
+    keep_weekly: number;
+    keep_monthly: number;
     keep_extracted: number;
     base: string;
     ledger: string;
     concurrency: number;
     bwlimit: number;
     checkpoint: number;
+    min_free: number;
+    max_listing: number;
+    min_size_percent: number;
     connect_timeout: number;
     header_timeout: number;
     idle_timeout: number;

@@ -28,7 +28,7 @@ describe('errors', () => {
   it('the catalogue says which codes are retried', () => {
     assert.equal(new AltError('short-body', 'x').retryable, true);
     assert.equal(new AltError('source-unusable', 'x').retryable, false);
-    assert.equal(new AltError('overflow', 'x').retryable, false);
+    assert.equal(new AltError('source-changed', 'x').retryable, false);
   });
 
   it('every entry has a meaning, and every code the sources use is in the catalogue', () => {

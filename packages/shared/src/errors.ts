@@ -66,7 +66,9 @@ export const ERRORS = {
   'bad-listing': { exit: failed, meaning: 'the source listing is not valid altbackup v1 JSON' },
   'source-unusable': { exit: failed, meaning: 'the source keeps answering with bytes that cannot be used (ranges, sizes)' },
   'short-body': { exit: failed, retry: true, meaning: 'a file body ended before the promised size; the next attempt resumes' },
-  overflow: { exit: failed, meaning: 'the source sent more bytes than the sidecar promises' },
+  'source-changed': { exit: failed, meaning: 'the source lists a tarball the target holds verified with other bytes: the verified copy is kept and an operator decides' },
+  'source-redirect': { exit: failed, meaning: 'the source answered with a redirect, which is never followed (the token would go along)' },
+  'no-space': { exit: failed, meaning: 'the target filesystem has too little free space for a file; files that fit still go' },
   'pull-failed': { exit: failed, meaning: 'one or more tarballs were not pulled' },
 
   // Sidecars, checks and retention.

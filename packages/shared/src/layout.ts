@@ -83,6 +83,19 @@ export function stemOf(name: string): string {
   return name.endsWith(TARBALL_SUFFIX) ? name.slice(0, -TARBALL_SUFFIX.length) : name;
 }
 
+/** Name without `.tar.gz` and without a trailing revision: `dybsvn-20550.tar.gz` -> `dybsvn`. */
+export function baseNameOf(name: string): string {
+  return stemOf(name).replace(/-\d+$/, '');
+}
+
+/**
+ * A tarball's series: `<catfold>/<subfold>/<base name>`. Copies of one
+ * series are the same backup on different days, so their sizes compare.
+ */
+export function seriesOf(ref: Pick<TarballRef, 'catfold' | 'subfold' | 'name'>): string {
+  return `${ref.catfold}/${ref.subfold}/${baseNameOf(ref.name)}`;
+}
+
 /**
  * The wanted name a tarball belongs to: the longest wanted prefix of its
  * file name, or null. `dybsvn` selects `dybsvn-20550.tar.gz` and `dybsvn.tar.gz`.

@@ -19,6 +19,7 @@ export const targetProgram: ProgramDef = {
     dumpCommand,
   ],
   flags: {
+    'accept-changed': { type: 'string', multiple: true, value: 'PATH', help: 'pull: the source\'s new version of PATH (a copy the target holds verified) is right: move the old copy to .altbackup/replaced/ and fetch the new one (repeatable)' },
     all: { type: 'boolean', help: 'check_target: every tarball on the target, not only the selected days' },
     prometheus: { type: 'string', value: 'FILE', help: 'status: also write node_exporter textfile metrics to FILE' },
     out: { type: 'string', value: 'FILE', help: 'report: HTML file to write' },

@@ -5,7 +5,7 @@
  * bars and every line on stdout. The run is announced to the `[notify]`
  * webhook and command, which never change its result.
  */
-import { AltError, commandDays, humanSize, type CommandContext } from '@altbackup/shared';
+import { AltError, commandDays, humanSize, parseTarballPath, type CommandContext } from '@altbackup/shared';
 import { withNotifications } from '../notify.js';
 import { bytesToFetch, type PlanItem } from '../pull/plan.js';
 import { BarProgress, progressFor } from '../pull/progress.js';
@@ -13,7 +13,8 @@ import { outcomeLine, pullRun, summaryLine, type PullResult } from '../pull/pull
 
 function planLine(i: PlanItem): string {
   const what = i.action === 'resume' ? `resume@${i.offset}` : i.action;
-  return `${what.padEnd(8)} ${i.entry.path}  ${humanSize(i.entry.size)}  (${i.reason}${i.conflict ? `; WARNING ${i.conflict}` : ''})`;
+  const note = i.replaces ? `; the copy there goes to .altbackup/${i.replaces.aside}/ first` : '';
+  return `${what.padEnd(8)} ${i.entry.path}  ${humanSize(i.entry.size)}  (${i.reason}${note})`;
 }
 
 function dryRunText(r: PullResult): string {
@@ -25,7 +26,7 @@ function dryRunText(r: PullResult): string {
 
 function dryRunJson(r: PullResult): unknown {
   return {
-    plan: r.plan.items.map((i) => ({ path: i.entry.path, action: i.action, offset: i.offset, size: i.entry.size, reason: i.reason, conflict: i.conflict })),
+    plan: r.plan.items.map((i) => ({ path: i.entry.path, action: i.action, offset: i.offset, size: i.entry.size, reason: i.reason, replaces: i.replaces, held: i.held })),
     pending: r.plan.pending,
     bytes: bytesToFetch(r.plan),
   };
@@ -51,8 +52,18 @@ function stopOnSignals(): { signal: AbortSignal; release(): void } {
   };
 }
 
+/** `--accept-changed` paths: layout paths only, so a typo is a usage error rather than a silent no-op. */
+function acceptedPaths(ctx: CommandContext): Set<string> {
+  const given = (ctx.opts['accept-changed'] as string[] | undefined) ?? [];
+  for (const p of given) {
+    if (!parseTarballPath(p)) throw new AltError('usage', `--accept-changed ${JSON.stringify(p)} is not a tarball path such as svn/dybsvn/2024/03/05/104701/dybsvn-20550.tar.gz (see altbackup ls)`);
+  }
+  return new Set(given);
+}
+
 export async function run(ctx: CommandContext): Promise<number | void> {
   const days = commandDays(ctx);
+  const accept = acceptedPaths(ctx);
   const dryRun = ctx.opts['dry-run'] === true;
   const json = ctx.opts.json === true;
   const pullOnce = async (notes: { add(line: string): void }) => {
@@ -64,13 +75,14 @@ export async function run(ctx: CommandContext): Promise<number | void> {
     const log = progress instanceof BarProgress && !ctx.config.log_file ? ctx.log.child({}, { level: 'warn' }) : ctx.log;
     let r: PullResult;
     try {
-      r = await pullRun({ config: ctx.config, days, dryRun, log, signal: signals.signal, progress });
+      r = await pullRun({ config: ctx.config, days, dryRun, log, signal: signals.signal, progress, accept });
     } finally {
       signals.release();
     }
     if (dryRun) ctx.out.write(json ? JSON.stringify(dryRunJson(r), null, 2) + '\n' : dryRunText(r));
     else if (json) ctx.out.write(JSON.stringify(runJson(r), null, 2) + '\n');
     else ctx.out.write([...r.outcomes.map(outcomeLine), summaryLine(r.summary)].join('\n') + '\n');
+    for (const p of r.notAccepted) ctx.err.write(`altbackup pull: --accept-changed ${p}: the source lists no other version of a copy the target holds there; nothing done for it\n`);
     notes.add(summaryLine(r.summary));
     if (r.error) throw r.error;
   };

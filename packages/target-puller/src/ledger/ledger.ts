@@ -113,6 +113,30 @@ export interface LedgerHistory {
   verifications: VerificationRow[];
 }
 
+/** A verified copy the source listed again with other bytes. */
+export interface SourceChangeRecord {
+  path: string;
+  oldMd5: string | null;
+  oldSize: number | null;
+  newMd5: string;
+  newSize: number;
+  sourceUrl: string | null;
+}
+
+export interface SourceChangeRow extends SourceChangeRecord {
+  id: number;
+  at: number;
+}
+
+/** A new copy much smaller than the last good copy of its series. */
+export interface SuspicionRecord {
+  path: string;
+  size: number;
+  md5: string;
+  previousPath: string;
+  previousSize: number;
+}
+
 /** How a run ended, as its command sums it up. */
 export interface RunEnd {
   result: Exclude<RunResult, 'running'>;
@@ -127,9 +151,13 @@ export interface RunRecorder {
   verification(v: VerificationRecord): void;
   purge(p: PurgeRecord): void;
   extraction(e: ExtractionRecord): void;
+  sourceChange(c: SourceChangeRecord): void;
+  /** The operator's action that ends the alarms of `path`. */
+  resolveChanges(path: string, resolution: string): void;
+  suspicion(s: SuspicionRecord): void;
 }
 
-const NOTHING: RunRecorder = { transfer() {}, verification() {}, purge() {}, extraction() {} };
+const NOTHING: RunRecorder = { transfer() {}, verification() {}, purge() {}, extraction() {}, sourceChange() {}, resolveChanges() {}, suspicion() {} };
 
 export class Ledger {
   readonly db: Database.Database;
@@ -209,6 +237,9 @@ export class Ledger {
       verification: (v) => this.recordVerification(id, v),
       purge: (p) => this.recordPurge(id, p),
       extraction: (e) => this.recordExtraction(id, e),
+      sourceChange: (c) => this.recordSourceChange(id, c),
+      resolveChanges: (path, resolution) => this.resolveSourceChanges(path, resolution),
+      suspicion: (x) => this.recordSuspicion(id, x),
     };
     let value: T;
     try {
@@ -260,6 +291,40 @@ export class Ledger {
     this.db
       .prepare('INSERT INTO extractions (run_id, tarball_path, out_path, size, result, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(runId, e.tarballPath, e.outPath, e.size, e.result, e.error ?? null, now);
+  }
+
+  /** Records a source change once: an open alarm for the same path and new bytes is not repeated. */
+  recordSourceChange(runId: number | null, c: SourceChangeRecord, now = Date.now()): void {
+    const open = this.db.prepare('SELECT 1 FROM source_changes WHERE path = ? AND new_md5 = ? AND new_size = ? AND resolved_at IS NULL').get(c.path, c.newMd5, c.newSize);
+    if (open) return;
+    this.db
+      .prepare('INSERT INTO source_changes (run_id, path, old_md5, old_size, new_md5, new_size, source_url, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, c.path, c.oldMd5, c.oldSize, c.newMd5, c.newSize, c.sourceUrl, now);
+  }
+
+  resolveSourceChanges(path: string, resolution: string, now = Date.now()): void {
+    this.db.prepare('UPDATE source_changes SET resolved_at = ?, resolution = ? WHERE path = ? AND resolved_at IS NULL').run(now, resolution, path);
+  }
+
+  /** Alarms no operator has acted on yet, oldest first. */
+  openSourceChanges(): SourceChangeRow[] {
+    const rows = this.db.prepare('SELECT * FROM source_changes WHERE resolved_at IS NULL ORDER BY id').all() as
+      { id: number; path: string; old_md5: string | null; old_size: number | null; new_md5: string; new_size: number; source_url: string | null; at: number }[];
+    return rows.map((r) => ({ id: r.id, path: r.path, oldMd5: r.old_md5, oldSize: r.old_size, newMd5: r.new_md5, newSize: r.new_size, sourceUrl: r.source_url, at: r.at }));
+  }
+
+  recordSuspicion(runId: number | null, x: SuspicionRecord, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO suspicions (run_id, path, size, md5, previous_path, previous_size, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, x.path, x.size, x.md5, x.previousPath, x.previousSize, now);
+  }
+
+  /** The latest suspicion of each path. */
+  suspicions(): Map<string, SuspicionRecord> {
+    const rows = this.db
+      .prepare('SELECT s.* FROM suspicions s JOIN (SELECT path, MAX(id) AS id FROM suspicions GROUP BY path) last ON s.id = last.id')
+      .all() as { path: string; size: number; md5: string; previous_path: string; previous_size: number }[];
+    return new Map(rows.map((r) => [r.path, { path: r.path, size: r.size, md5: r.md5, previousPath: r.previous_path, previousSize: r.previous_size }]));
   }
 
   /** The newest finished run of `command`. */

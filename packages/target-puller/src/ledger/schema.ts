@@ -65,5 +65,32 @@ export const MIGRATIONS: readonly string[] = [
      error TEXT,
      at INTEGER NOT NULL
    );`,
+  // 2: what the source did that the target refused to follow (a verified copy
+  // listed again with other bytes), and new copies much smaller than the
+  // series' last good one.
+  `CREATE TABLE source_changes (
+     id INTEGER PRIMARY KEY,
+     run_id INTEGER REFERENCES runs(id),
+     path TEXT NOT NULL,
+     old_md5 TEXT,
+     old_size INTEGER,
+     new_md5 TEXT NOT NULL,
+     new_size INTEGER NOT NULL,
+     source_url TEXT,
+     at INTEGER NOT NULL,
+     resolved_at INTEGER,
+     resolution TEXT
+   );
+   CREATE INDEX source_changes_path ON source_changes(path);
+   CREATE TABLE suspicions (
+     id INTEGER PRIMARY KEY,
+     run_id INTEGER REFERENCES runs(id),
+     path TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     md5 TEXT NOT NULL,
+     previous_path TEXT NOT NULL,
+     previous_size INTEGER NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX suspicions_path ON suspicions(path);`,
 ];
-

@@ -72,22 +72,32 @@ describe('planTarball', () => {
     assert.deepEqual([p.action, p.offset], ['resume', entry.size]);
   });
 
-  it('reports a conflict when the target sidecar disagrees, and fetches without touching the final name', () => {
+  it('never fetches over a copy the source now lists with other bytes: changed, kept as it is', () => {
     const p = planTarball(entry, state({ finalSize: 10, sidecar: { dig: OTHER, size: 10 } }));
-    assert.equal(p.action, 'fetch');
-    assert.match(p.conflict!, /target has md5 0123.* size 10, source has md5 1f38/);
-    assert.equal(p.resumeFrom, null);
+    assert.equal(p.action, 'changed');
+    assert.match(p.reason, /target holds md5 0123.* size 10, the source now lists md5 1f38/);
+    assert.deepEqual(p.held, { dig: OTHER, size: 10 });
+    assert.equal(p.replaces, null);
+    // Even with a .part of either version beside it.
+    assert.equal(planTarball(entry, state({ finalSize: 10, sidecar: { dig: OTHER, size: 10 }, partSize: 100, partMeta: meta() })).action, 'changed');
   });
 
-  it('a damaged target copy (size differs from its own sidecar) or an unreadable sidecar is a conflict too', () => {
-    assert.match(planTarball(entry, state({ finalSize: 3, sidecar: { dig: DIG, size: entry.size } })).conflict!, /target file is 3 bytes/);
-    assert.match(planTarball(entry, state({ finalSize: entry.size, sidecar: 'invalid' })).conflict!, /unreadable sidecar/);
+  it('an accepted change fetches the new version from zero, the old copy going aside to replaced/', () => {
+    const p = planTarball(entry, state({ finalSize: 10, sidecar: { dig: OTHER, size: 10 }, partSize: 100, partMeta: meta() }), false, true);
+    assert.deepEqual([p.action, p.offset, p.replaces?.aside, p.replaces?.held], ['fetch', 0, 'replaced', { dig: OTHER, size: 10 }]);
   });
 
-  it('a conflict with a .part in progress continues the .part', () => {
-    const p = planTarball(entry, state({ finalSize: 10, sidecar: { dig: OTHER, size: 10 }, partSize: 100, partMeta: meta() }));
+  it('a damaged target copy (size differs from its own sidecar) or an unreadable sidecar is repaired: the old copy goes to quarantine', () => {
+    const damaged = planTarball(entry, state({ finalSize: 3, sidecar: { dig: DIG, size: entry.size } }));
+    assert.deepEqual([damaged.action, damaged.replaces?.aside], ['fetch', 'quarantine']);
+    assert.match(damaged.replaces!.why, /damaged .*file 3 bytes/);
+    assert.match(planTarball(entry, state({ finalSize: entry.size, sidecar: 'invalid' })).replaces!.why, /unreadable sidecar/);
+  });
+
+  it('a repair with a .part in progress continues the .part', () => {
+    const p = planTarball(entry, state({ finalSize: 3, sidecar: { dig: DIG, size: entry.size }, partSize: 100, partMeta: meta() }));
     assert.deepEqual([p.action, p.resumeFrom, p.offset], ['resume', 'part', 100]);
-    assert.ok(p.conflict);
+    assert.ok(p.replaces);
   });
 
   it('never fetches a tarball purge_target deleted', () => {

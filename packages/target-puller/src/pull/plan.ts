@@ -5,7 +5,7 @@
  */
 import { compareByPath, dnaEqual, type Dna } from '@altbackup/shared';
 import type { SourceEntry } from '../source/listingBody.js';
-import { isReadableSidecar, verificationOf, type CheckFact, type CopyFacts } from '../target/verification.js';
+import { isIntact, isReadableSidecar, verificationOf, type CheckFact, type CopyFacts, type SuspicionFact, type Verification } from '../target/verification.js';
 import type { PartCheckpoint } from './part/partCheckpoint.js';
 import { metaMatches, type PartMeta } from './part/partMeta.js';
 
@@ -14,8 +14,9 @@ export interface TargetState {
   copy: CopyFacts;
   /** The `.part.meta` of a `.part` in progress. */
   partMeta: PartMeta | null;
-  /** The ledger's latest check of the path (the verification rule reads it). */
+  /** The ledger's latest check and suspicion of the path (the verification rule reads them). */
   lastCheck?: CheckFact;
+  suspicion?: SuspicionFact;
 }
 
 export type Action =
@@ -26,7 +27,23 @@ export type Action =
   /** Download from byte zero. */
   | 'fetch'
   /** purge_target deleted it earlier: never fetched again. */
-  | 'never';
+  | 'never'
+  /**
+   * The target holds it verified (or once did) and the source now lists
+   * other bytes under the same path: kept byte for byte, not fetched, an
+   * alarm until an operator accepts the change (`--accept-changed`).
+   */
+  | 'changed';
+
+/** A copy under the final name that a download replaces: moved aside first, never overwritten in place. */
+export interface Replacement {
+  /** Where the old copy goes: `replaced` (an accepted change), `quarantine` (a damaged copy). */
+  aside: 'replaced' | 'quarantine';
+  /** Its sidecar's dna, when readable. */
+  held: Dna | null;
+  /** Why, for the operator. */
+  why: string;
+}
 
 export interface PlanItem {
   entry: SourceEntry;
@@ -39,11 +56,10 @@ export interface PlanItem {
   ifRange: string | null;
   /** For a `.part` resumed: the hash state saved for its first bytes, so they need not be read back. */
   checkpoint: PartCheckpoint | null;
-  /**
-   * The target holds a different verified-looking tarball under this name:
-   * it is replaced only after the new download verifies, with a warning.
-   */
-  conflict: string | null;
+  /** The copy under the final name that this download replaces, when there is one. */
+  replaces: Replacement | null;
+  /** For 'changed': the dna the target holds. */
+  held: Dna | null;
   /** Why, in a few words, for the plan printout and the log. */
   reason: string;
 }
@@ -57,47 +73,55 @@ export interface Plan {
 const NOTHING_HELD: TargetState = { copy: { exists: false, size: 0, mtimeMs: 0, partSize: null, sidecar: null }, partMeta: null };
 
 function item(entry: SourceEntry, action: Action, reason: string, extra: Partial<PlanItem> = {}): PlanItem {
-  return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, conflict: null, reason, ...extra };
-}
-
-function describeDna(d: Dna | null): string {
-  return d === null ? 'an unreadable sidecar' : `md5 ${d.dig} size ${d.size}`;
+  return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, replaces: null, held: null, reason, ...extra };
 }
 
 /** Decides resume-or-restart for bytes on disk (a `.part` or a final name without sidecar). */
-function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: number, meta: PartMeta | null, conflict: string | null): PlanItem {
+function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: number, meta: PartMeta | null, replaces: Replacement | null): PlanItem {
   const what = from === 'part' ? '.part' : 'final name without sidecar';
-  if (length === 0) return item(entry, 'fetch', `empty ${what}`, { conflict });
-  if (length > entry.size) return item(entry, 'fetch', `${what} is longer (${length}) than the source (${entry.size}): restart`, { conflict });
+  if (length === 0) return item(entry, 'fetch', `empty ${what}`, { replaces });
+  if (length > entry.size) return item(entry, 'fetch', `${what} is longer (${length}) than the source (${entry.size}): restart`, { replaces });
   if (meta && !metaMatches(meta, entry)) {
-    return item(entry, 'fetch', `${what} was started from another version of the file (ETag ${meta.etag}, now ${entry.etag}): restart`, { conflict });
+    return item(entry, 'fetch', `${what} was started from another version of the file (ETag ${meta.etag}, now ${entry.etag}): restart`, { replaces });
   }
   return item(entry, 'resume', `${what} has ${length} of ${entry.size} bytes`, {
     resumeFrom: from,
     offset: length,
     ifRange: meta?.etag ?? entry.etag,
     checkpoint: from === 'part' && meta?.hashed && meta.hashed.offset <= length ? meta.hashed : null,
-    conflict,
+    replaces,
   });
 }
 
-export function planTarball(entry: SourceEntry, state: TargetState = NOTHING_HELD, purged = false): PlanItem {
+/** The copy under the final name, when it is not an intact copy of what the source lists. */
+function replacementOf(copy: CopyFacts, held: Verification): Replacement {
+  const dna = isReadableSidecar(copy.sidecar) ? copy.sidecar : null;
+  const why = dna === null
+    ? 'the target copy has an unreadable sidecar'
+    : `the target copy is damaged (${held.why}; file ${copy.size} bytes, sidecar md5 ${dna.dig} size ${dna.size})`;
+  return { aside: 'quarantine', held: dna, why };
+}
+
+/**
+ * What to do with one listed tarball. `accepted` says the operator accepts
+ * the source's new version of a copy the target holds (`--accept-changed`).
+ */
+export function planTarball(entry: SourceEntry, state: TargetState = NOTHING_HELD, purged = false, accepted = false): PlanItem {
   const { copy, partMeta } = state;
   if (purged) return item(entry, 'never', 'purged earlier by purge_target');
   if (copy.exists && copy.sidecar !== null) {
-    const held = verificationOf(copy, state.lastCheck);
-    if (held.state === 'verified' && dnaEqual(held.dna!, entry.dna) && copy.size === entry.size) {
-      return item(entry, 'skip', 'verified, same dna');
-    }
-    // A final name with a sidecar that is not a verified copy of what the
-    // source lists: never overwritten in place; the new copy replaces it
-    // only once verified.
+    const held = verificationOf(copy, state.lastCheck, state.suspicion);
     const dna = isReadableSidecar(copy.sidecar) ? copy.sidecar : null;
-    const conflict = held.state === 'verified' || dna === null
-      ? `target has ${describeDna(dna)}, source has md5 ${entry.dna.dig} size ${entry.size}`
-      : `target file is ${copy.size} bytes but its sidecar says ${describeDna(dna)}${held.checkedAt !== null ? ' and its last check failed' : ''}; source has md5 ${entry.dna.dig} size ${entry.size}`;
-    if (copy.partSize !== null) return continueOrRestart(entry, 'part', copy.partSize, partMeta, conflict);
-    return item(entry, 'fetch', 'target copy differs from the source', { conflict });
+    if (dna && !dnaEqual(dna, entry.dna)) {
+      // Trust the source for new bytes only, never for what the target already holds.
+      const what = `the target holds md5 ${dna.dig} size ${dna.size}, the source now lists md5 ${entry.dna.dig} size ${entry.size}`;
+      if (!accepted) return item(entry, 'changed', what, { held: dna });
+      return item(entry, 'fetch', `change accepted: ${what}`, { replaces: { aside: 'replaced', held: dna, why: `accepted by the operator: ${what}` } });
+    }
+    if (dna && isIntact(held.state) && copy.size === entry.size) return item(entry, 'skip', 'verified, same dna');
+    const replaces = replacementOf(copy, held);
+    if (copy.partSize !== null) return continueOrRestart(entry, 'part', copy.partSize, partMeta, replaces);
+    return item(entry, 'fetch', replaces.why, { replaces });
   }
   if (copy.exists) {
     // An interrupted copy under the final name (the old tool's truncated
@@ -115,10 +139,11 @@ export function makePlan(
   pending: readonly string[],
   stateOf: (path: string) => TargetState | undefined,
   purged: ReadonlySet<string>,
+  accepted: ReadonlySet<string> = new Set(),
 ): Plan {
   const items = [...entries]
     .sort(compareByPath)
-    .map((e) => planTarball(e, stateOf(e.path), purged.has(e.path)));
+    .map((e) => planTarball(e, stateOf(e.path), purged.has(e.path), accepted.has(e.path)));
   return { items, pending: [...pending].sort() };
 }
 

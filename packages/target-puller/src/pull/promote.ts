@@ -26,8 +26,33 @@ export async function promote(abs: string, dna: Dna): Promise<void> {
   await fsyncDir(dirname(abs));
 }
 
+/** Where copies set aside by `kind` live: `<target>/.altbackup/<kind>/<stamp>/<layout path>`, sidecar beside. */
+export function asideDirOf(root: string, kind: 'replaced' | 'quarantine'): string {
+  return join(stateDirOf(root), kind);
+}
+
+/**
+ * Moves the copy under the final name and its sidecar aside, keeping its
+ * layout path below a time-stamped folder (so the tree scan reads it as any
+ * copy); returns the new path of the tarball. Both renames stay on one
+ * filesystem, and both folders are synced.
+ */
+export async function setAside(root: string, path: string, kind: 'replaced' | 'quarantine', at = new Date()): Promise<string> {
+  const stamp = at.toISOString().replace(/[-:.]/g, '');
+  let dir = join(asideDirOf(root, kind), stamp);
+  for (let i = 1; (await lstatQuiet(dir)) !== null; i++) dir = join(asideDirOf(root, kind), `${stamp}-${i}`);
+  const from = tarballFilesOf(join(root, path));
+  const to = tarballFilesOf(join(dir, path));
+  await mkdir(dirname(to.final), { recursive: true });
+  await rename(from.final, to.final);
+  if ((await lstatQuiet(from.sidecar)) !== null) await rename(from.sidecar, to.sidecar);
+  await fsyncDir(dirname(to.final));
+  await fsyncDir(dirname(from.final));
+  return to.final;
+}
+
 function quarantineDirOf(root: string): string {
-  return join(stateDirOf(root), 'quarantine');
+  return asideDirOf(root, 'quarantine');
 }
 
 /** `svn/x/2024/01/02/030405/x.tar.gz` -> `svn__x__2024__01__02__030405__x.tar.gz.20240102T030405123Z` */

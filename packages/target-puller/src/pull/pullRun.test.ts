@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync
 import { join, dirname } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatDna, type AltError } from '@altbackup/shared';
+import { md5Of } from '../testing/fakeSource.js';
 import { Ledger } from '../ledger/ledger.js';
 import { defaultLedgerPath } from '../target/targetDirs.js';
 import { pullRun } from './pullRun.js';
@@ -39,9 +40,9 @@ async function setup(sizes: number[], fault?: (req: SeenRequest) => Misbehave | 
 }
 
 /** A pull run; its error, once every transfer was tried and recorded, is thrown as the command throws it. */
-async function pull(s: Setup, extra: Record<string, string | string[]> = {}, sources = [s.server.url], log = quietLog()) {
+async function pull(s: Setup, extra: Record<string, string | string[]> = {}, sources = [s.server.url], log = quietLog(), accept?: ReadonlySet<string>) {
   const config = testConfig(s.dst, sources, extra);
-  const r = await pullRun({ config, days: [DAY], dryRun: false, log });
+  const r = await pullRun({ config, days: [DAY], dryRun: false, log, accept });
   if (r.error) throw r.error;
   return r;
 }
@@ -144,7 +145,7 @@ describe('pullRun against a fake source', () => {
     assert.equal(fileReqs(later, A)[2]!.headers.range, undefined, 'after a later Content-Range it asks again from zero');
   });
 
-  it('follows a file replaced on the source between attempts (new ETag)', async () => {
+  it('refuses a file replaced on the source between attempts, and the next run fetches the new version', async () => {
     let replaced: MadeFile | null = null;
     let s: Setup | null = null;
     s = await setup([800_000], (req) => {
@@ -152,8 +153,11 @@ describe('pullRun against a fake source', () => {
       if (req.n === 2 && !replaced) replaced = writeTarball(s!.src, A, 900_000);
       return undefined;
     });
-    await pull(s);
+    const e = await pullFails(s);
+    assert.match(e.message, /the source's file is 900000 bytes but its sidecar says 800000/);
+    assert.equal(existsSync(join(s.dst, A)), false, 'nothing under the final name');
     assert.ok(replaced);
+    await pull(s);
     assertMirrored(s, replaced);
   });
 
@@ -213,22 +217,32 @@ describe('pullRun against a fake source', () => {
     assert.equal(existsSync(abs + '.dna.tmp'), false);
   });
 
-  it('replaces a target copy whose sidecar disagrees with the source only after verifying', async () => {
-    // Every download of the source's copy is corrupt first: the old copy must survive both failed rounds untouched.
-    let corrupt = true;
-    const s = await setup([100_000], (req) => (corrupt && req.url.startsWith('/v1/files/') ? { kind: 'corrupt', offset: 99 } : undefined));
+  it('keeps a copy the source lists with other bytes; --accept-changed moves it to replaced/ and fetches the new one', async () => {
+    const s = await setup([100_000]);
     const abs = join(s.dst, A);
     mkdirSync(dirname(abs), { recursive: true });
     writeFileSync(abs, Buffer.alloc(10));
-    const oldDna = formatDna({ dig: '0'.repeat(32), size: 10 });
+    const oldDna = formatDna({ dig: md5Of(Buffer.alloc(10)), size: 10 });
     writeFileSync(abs + '.dna', oldDna);
     const e = await pullFails(s);
-    assert.match(e.message, /digest mismatch twice/);
-    assert.deepEqual(readFileSync(abs), Buffer.alloc(10), 'the old copy is untouched while no new one verified');
+    assert.equal(e.code, 'source-changed');
+    assert.match(e.message, new RegExp(`${A}: the target holds md5 ${md5Of(Buffer.alloc(10))} size 10, the source now lists md5 ${s.files[0]!.md5} size 100000; the verified copy is kept`));
+    assert.deepEqual(readFileSync(abs), Buffer.alloc(10), 'kept byte for byte');
     assert.equal(readFileSync(abs + '.dna', 'utf8'), oldDna);
-    corrupt = false;
-    await pull(s);
+    assert.equal(fileReqs(s, A).length, 0, 'not fetched');
+    const ledger = Ledger.open(defaultLedgerPath(s.dst));
+    assert.deepEqual(ledger.openSourceChanges().map((c) => [c.path, c.oldSize, c.newSize]), [[A, 10, 100_000]]);
+    ledger.close();
+
+    const r = await pull(s, {}, [s.server.url], quietLog(), new Set([A]));
     assertMirrored(s, s.files[0]!);
+    const kept = r.outcomes[0]!.setAside!;
+    assert.match(kept, /\/\.altbackup\/replaced\/\d{8}T\d{9}Z\/svn\/dybsvn\//);
+    assert.deepEqual(readFileSync(kept), Buffer.alloc(10), 'the old copy is kept aside, byte for byte');
+    assert.equal(readFileSync(kept + '.dna', 'utf8'), oldDna);
+    const after = Ledger.open(defaultLedgerPath(s.dst));
+    assert.deepEqual(after.openSourceChanges(), [], 'the alarm is resolved');
+    after.close();
   });
 
   it('falls back from an unresolvable source to the next one, and the log names the fallback', async () => {

@@ -11,16 +11,18 @@
  */
 import { join } from 'node:path';
 import pRetry from 'p-retry';
-import { AltError, formatDuration, humanSize, partPathOf, type Config, type Logger } from '@altbackup/shared';
-import { Ledger, type LatestCheck, type RunRecorder } from '../ledger/ledger.js';
+import { AltError, formatDuration, humanSize, parseTarballPath, partPathOf, scanTree, seriesOf, toAltError, type Config, type Logger } from '@altbackup/shared';
+import { Ledger, type RunRecorder, type SuspicionRecord } from '../ledger/ledger.js';
 import { retryOptions, shortCause } from '../source/retryPolicy.js';
 import { SourceClient, clientOptionsFrom, showSource, type SourceListing } from '../source/sourceClient.js';
 import { isRetryable, sourceError } from '../source/sourceFailure.js';
 import { acquireLock, type HeldLock } from '../target/lock.js';
 import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
-import { readCopy, removeStrays } from '../target/targetFiles.js';
+import { SpaceBudget, type FreeSpace } from '../target/freeSpace.js';
+import { evidenceOf, readCopy, removeStrays, verifyFound, type LedgerEvidence } from '../target/targetFiles.js';
 import { throttleFor } from './bandwidth.js';
 import { readPartMeta } from './part/partMeta.js';
+import { suspicionOf } from './plausibility.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
 import type { Progress } from './progress.js';
 import { notStarted, transferTarball, type TransferOutcome } from './transfer.js';
@@ -34,6 +36,10 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Told about each file's bytes; none: progress is only logged at the end. */
   progress?: Progress;
+  /** Paths whose changed version on the source the operator accepts (`--accept-changed`). */
+  accept?: ReadonlySet<string>;
+  /** Where free space is read; the target root's filesystem unless a test says otherwise. */
+  freeSpace?: (dir: string) => Promise<FreeSpace>;
 }
 
 export interface PullSummary {
@@ -43,6 +49,8 @@ export interface PullSummary {
   resumed: number;
   skipped: number;
   never: number;
+  changed: number;
+  suspicious: number;
   pending: number;
   failed: number;
   aborted: number;
@@ -57,6 +65,10 @@ export interface PullResult {
   summary: PullSummary;
   /** Listed paths the source cannot serve (unreadable sidecar on the source). */
   invalid: { path: string; problem: string }[];
+  /** Copies the source lists with other bytes than the target's verified ones: kept, not fetched. */
+  changed: PlanItem[];
+  /** `--accept-changed` paths the target holds no changed copy of: nothing was done for them. */
+  notAccepted: string[];
   /** Why the run failed, after every transfer was tried and recorded; null when it did not. */
   error: AltError | null;
 }
@@ -70,6 +82,8 @@ function summarize(plan: Plan, outcomes: readonly TransferOutcome[], days: reado
     resumed: outcomes.filter((o) => o.result === 'ok' && o.resumedFrom > 0).length,
     skipped: count('skip'),
     never: count('never'),
+    changed: count('changed'),
+    suspicious: outcomes.filter((o) => o.suspicious !== null).length,
     pending: plan.pending.length,
     failed: outcomes.filter((o) => o.result === 'failed' || o.result === 'mismatch').length,
     aborted: outcomes.filter((o) => o.result === 'aborted').length,
@@ -79,17 +93,29 @@ function summarize(plan: Plan, outcomes: readonly TransferOutcome[], days: reado
 }
 
 export function summaryLine(s: PullSummary): string {
-  return `pull: ${s.files} tarball(s) listed: ${s.fetched} fetched (${s.resumed} resumed), ${s.skipped} already verified, ${s.never} purged earlier, ${s.pending} pending on the source, ${s.failed} failed, ${s.aborted} stopped; ${humanSize(s.bytes)} transferred in ${formatDuration(s.durationMs)}`;
+  const alarms = `${s.changed ? `, ${s.changed} CHANGED on the source` : ''}${s.suspicious ? `, ${s.suspicious} SUSPICIOUS` : ''}`;
+  return `pull: ${s.files} tarball(s) listed: ${s.fetched} fetched (${s.resumed} resumed), ${s.skipped} already verified, ${s.never} purged earlier, ${s.pending} pending on the source, ${s.failed} failed, ${s.aborted} stopped${alarms}; ${humanSize(s.bytes)} transferred in ${formatDuration(s.durationMs)}`;
 }
 
 export function outcomeLine(o: TransferOutcome): string {
   const secs = Math.max(0.001, (o.endedAt - o.startedAt) / 1000);
   const size = `${humanSize(o.dna.size)} in ${formatDuration(o.endedAt - o.startedAt)} (${humanSize(o.bytesFetched / secs)}/s)`;
+  const aside = o.setAside ? `, the copy it replaces kept as ${o.setAside}` : '';
+  const suspicious = o.suspicious ? `; SUSPICIOUS: ${suspicionText(o.suspicious)}` : '';
   switch (o.result) {
-    case 'ok': return `${o.resumedFrom > 0 ? 'resumed' : 'fetched'} ${o.path}  ${size}${o.resumedFrom > 0 ? `, from byte ${o.resumedFrom}` : ''}, ${o.attempts} attempt(s), verified md5 ${o.dna.dig}`;
+    case 'ok': return `${o.resumedFrom > 0 ? 'resumed' : 'fetched'} ${o.path}  ${size}${o.resumedFrom > 0 ? `, from byte ${o.resumedFrom}` : ''}, ${o.attempts} attempt(s), verified md5 ${o.dna.dig}${aside}${suspicious}`;
     case 'aborted': return `stopped ${o.path}  ${o.error}`;
     default: return `FAILED  ${o.path}  ${o.error}`;
   }
+}
+
+export function suspicionText(x: SuspicionRecord): string {
+  return `${humanSize(x.size)}, ${Math.round((100 * x.size) / Math.max(1, x.previousSize))}% of the last good copy ${x.previousPath} (${humanSize(x.previousSize)}); it does not count toward keep: check the source's backup job`;
+}
+
+/** One line per copy the source changed: both digests, and the operator's way out. */
+export function changedLine(i: PlanItem): string {
+  return `${i.entry.path}: ${i.reason}; the verified copy is kept; if the source's new version is right, run altbackup pull --accept-changed ${i.entry.path}`;
 }
 
 /** Runs `fn` over items with at most `n` at once, in order of start. */
@@ -107,12 +133,12 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promi
 }
 
 /** The target's files for every listed path, with the ledger's latest check of each. */
-async function targetStates(root: string, listing: SourceListing, checks: ReadonlyMap<string, LatestCheck>): Promise<Map<string, TargetState>> {
+async function targetStates(root: string, listing: SourceListing, evidence: LedgerEvidence): Promise<Map<string, TargetState>> {
   const states = new Map<string, TargetState>();
   for (const e of listing.entries) {
     const copy = await readCopy(root, e.path);
     const partMeta = copy.partSize !== null || (copy.exists && copy.sidecar === null) ? await readPartMeta(partPathOf(join(root, e.path))) : null;
-    states.set(e.path, { copy, partMeta, lastCheck: checks.get(e.path) });
+    states.set(e.path, { copy, partMeta, lastCheck: evidence.checks.get(e.path), suspicion: evidence.suspicions.get(e.path) });
   }
   return states;
 }
@@ -184,13 +210,22 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
     for (const bad of listing.invalid) {
       log.warn({ path: bad.path }, `${bad.path}: the source does not serve it (${bad.problem}); fix its sidecar on the source`);
     }
-    const states = await targetStates(root, listing, ledger.latestChecks());
-    const plan = makePlan(listing.entries, listing.pending, (p) => states.get(p), ledger.purgedTarballs());
+    const states = await targetStates(root, listing, evidenceOf(ledger));
+    const accept = opts.accept ?? new Set<string>();
+    const plan = makePlan(listing.entries, listing.pending, (p) => states.get(p), ledger.purgedTarballs(), accept);
+    const changed = plan.items.filter((i) => i.action === 'changed');
+    const notAccepted = [...accept].filter((p) => !plan.items.some((i) => i.entry.path === p && i.replaces?.aside === 'replaced')).sort();
     for (const i of plan.items) {
       log.debug({ path: i.entry.path, action: i.action, offset: i.offset }, i.reason);
-      if (i.conflict) log.warn({ path: i.entry.path }, `${i.entry.path}: ${i.conflict}; the target copy is replaced only once the source's verifies`);
+      if (i.replaces) log.warn({ path: i.entry.path }, `${i.entry.path}: ${i.replaces.why}; the copy is moved aside to .altbackup/${i.replaces.aside}/ before the new one is fetched`);
     }
-    if (opts.dryRun) return { plan, outcomes: [], summary: summarize(plan, [], opts.days, Date.now() - started), invalid: listing.invalid, error: null };
+    for (const i of changed) {
+      log.error({ path: i.entry.path, held: i.held, listed: i.entry.dna }, changedLine(i));
+      rec.sourceChange({ path: i.entry.path, oldMd5: i.held?.dig ?? null, oldSize: i.held?.size ?? null, newMd5: i.entry.dna.dig, newSize: i.entry.size, sourceUrl: listing.source });
+    }
+    if (opts.dryRun) {
+      return { plan, outcomes: [], summary: summarize(plan, [], opts.days, Date.now() - started), invalid: listing.invalid, changed, notAccepted, error: null };
+    }
 
     for (const e of listing.entries) {
       for (const f of await removeStrays(root, e.path, states.get(e.path)!.copy)) log.info({ file: f }, `removed ${f} left by an interrupted run`);
@@ -198,17 +233,34 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
     const work = plan.items.filter((i) => i.action === 'fetch' || i.action === 'resume');
     log.info({ transfers: work.length, bytes: bytesToFetch(plan) }, `pull: ${work.length} to transfer (${humanSize(bytesToFetch(plan))}), ${plan.items.length - work.length} already done or purged, ${plan.pending.length} pending`);
     const throttle = throttleFor(config.target.bwlimit);
+    const space = new SpaceBudget(root, config.target.min_free, opts.freeSpace);
     const outcomes = await pool(work, config.target.concurrency, async (item) => {
       if (stop.aborted) return notStarted(item, stopped());
+      let reservation;
+      try {
+        reservation = await space.reserve(item.entry.size - item.offset, item.entry.path);
+      } catch (e) {
+        const refused = { ...notStarted(item, ''), result: 'failed' as const, error: (toAltError(e) ?? (e as Error)).message };
+        rec.transfer({ ...refused, size: refused.dna.size, md5: refused.dna.dig });
+        log.error({ path: item.entry.path }, outcomeLine(refused));
+        return refused;
+      }
       opts.progress?.start(item.entry.path, item.entry.size, item.offset);
       const o = await transferTarball(item, {
         root, client, log, throttle, signal: stop, retry, checkpointEvery: config.target.checkpoint,
-        onProgress: (p, held, total) => opts.progress?.update(p, held, total),
+        onProgress: (p, held, total) => {
+          reservation.stillNeeds(total - held);
+          opts.progress?.update(p, held, total);
+        },
         onDigest: (v) => rec.verification({
           path: v.path, expectedMd5: v.expected.dig, expectedSize: v.expected.size, actualMd5: v.actual.dig, actualSize: v.actual.size, ok: v.ok,
         }),
-      });
+        onSetAside: (path, dest, r) => {
+          if (r.aside === 'replaced') rec.resolveChanges(path, `accepted by the operator; the old copy is kept as ${dest}`);
+        },
+      }).finally(() => reservation.release());
       opts.progress?.stop(item.entry.path);
+      if (o.result === 'ok') o.suspicious = await judgePlausibility(o);
       rec.transfer({ ...o, size: o.dna.size, md5: o.dna.dig });
       if (o.result === 'ok') log.info({ path: o.path, bytes: o.bytesFetched, attempts: o.attempts }, outcomeLine(o));
       else log.error({ path: o.path, result: o.result }, outcomeLine(o));
@@ -218,19 +270,40 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
 
     const summary = summarize(plan, outcomes, opts.days, Date.now() - started);
     log.info({ summary }, summaryLine(summary));
-    return { plan, outcomes, summary, invalid: listing.invalid, error: runError(outcomes, stop.aborted ? stopped() : null) };
+    return { plan, outcomes, summary, invalid: listing.invalid, changed, notAccepted, error: runError(outcomes, changed, stop.aborted ? stopped() : null) };
+
+    /** The new copy against the earlier copies of its series on the target; a suspicion is recorded. */
+    async function judgePlausibility(o: TransferOutcome): Promise<SuspicionRecord | null> {
+      const ref = parseTarballPath(o.path)!;
+      const series = (await scanTree(root, { catfolds: new Set([ref.catfold]) })).filter((t) => t.subfold === ref.subfold && seriesOf(t) === seriesOf(ref) && t.path !== o.path);
+      const states = await verifyFound(series, evidenceOf(ledger));
+      const x = suspicionOf({ path: o.path, size: o.dna.size, md5: o.dna.dig }, series.map((t) => ({ path: t.path, size: t.size, state: states.get(t.path)!.state })), config.target.min_size_percent);
+      if (x) {
+        rec.suspicion(x);
+        log.warn({ path: o.path, size: x.size, previous: x.previousPath, previousSize: x.previousSize }, `${o.path}: SUSPICIOUS: ${suspicionText(x)}`);
+      }
+      return x;
+    }
   }
 }
 
-/** The run's failure, from its outcomes: stopped transfers first (they resume), then failed ones. */
-function runError(outcomes: readonly TransferOutcome[], stoppedBy: string | null): AltError | null {
+/**
+ * The run's failure, from its outcomes: stopped transfers first (they
+ * resume), then copies the source changed (an alarm), then failed ones.
+ */
+function runError(outcomes: readonly TransferOutcome[], changed: readonly PlanItem[], stoppedBy: string | null): AltError | null {
   const failed = outcomes.filter((o) => o.result === 'failed' || o.result === 'mismatch');
   const stopped = outcomes.filter((o) => o.result === 'aborted');
   if (stopped.length > 0) {
     return new AltError('deadline', `${stoppedBy ?? 'the run was stopped'}; ${stopped.length} tarball(s) not pulled yet (${stopped.map((o) => o.path).join(', ')}): their .part files are kept and the next run resumes them`);
   }
+  const failures = failed.map((o) => `${o.path}: ${o.error}`);
+  if (changed.length > 0) {
+    const also = failures.length ? `; also ${failures.length} failed: ${failures.join('; ')}` : '';
+    return new AltError('source-changed', changed.length === 1
+      ? changedLine(changed[0]!) + also
+      : `${changed.length} verified copies changed on the source: ${changed.map(changedLine).join('; ')}${also}`);
+  }
   if (failed.length === 0) return null;
-  return new AltError('pull-failed', failed.length === 1
-    ? `${failed[0]!.path}: ${failed[0]!.error}`
-    : `${failed.length} tarballs failed: ${failed.map((o) => `${o.path}: ${o.error}`).join('; ')}`);
+  return new AltError('pull-failed', failed.length === 1 ? failures[0]! : `${failed.length} tarballs failed: ${failures.join('; ')}`);
 }

@@ -21,16 +21,25 @@ describe('decide', () => {
   it('skips the overlap of a 206 that starts earlier', () => {
     assert.deepEqual(decide({ status: 206, contentRange: 'bytes 100-999/1000', etag: '"e1"' }, asked), { kind: 'append', skip: 300 });
   });
-  it('restarts on a 206 that starts later, ends earlier, is unparsable, has another ETag, total or digest', () => {
+  it('restarts on a 206 that starts later, ends earlier, is unparsable or has another ETag', () => {
     for (const a of [
       { status: 206, contentRange: 'bytes 500-999/1000' },
       { status: 206, contentRange: 'bytes 0-99/1000' },
       { status: 206, contentRange: 'garbage' },
       { status: 206 },
       { status: 206, contentRange: 'bytes 400-999/1000', etag: '"e2"' },
+    ]) assert.equal(decide(a, asked).kind, 'restart', JSON.stringify(a));
+  });
+  it('refuses, before a byte is written, any answer that disagrees with the sidecar: total, digest, length, range past the end', () => {
+    for (const a of [
       { status: 206, contentRange: 'bytes 400-1099/1100' },
       { status: 206, contentRange: 'bytes 400-999/1000', md5: '0'.repeat(32) },
-    ]) assert.equal(decide(a, asked).kind, 'restart', JSON.stringify(a));
+      { status: 206, contentRange: 'bytes 400-999/1000', contentLength: 700 },
+      { status: 206, contentRange: 'bytes 400-1000/*' },
+      { status: 200, contentLength: 999 },
+      { status: 200, contentLength: 1000, md5: '0'.repeat(32) },
+    ]) assert.equal(decide(a, asked).kind, 'refuse', JSON.stringify(a));
+    assert.equal(decide({ status: 200, contentLength: 1000, md5: DIG }, asked).kind, 'whole');
   });
   it('takes a 200 as the whole file, saying why when a range was asked', () => {
     assert.deepEqual(decide({ status: 200 }, { ...asked, offset: 0 }), { kind: 'whole', reason: null });

@@ -33,6 +33,8 @@ export interface RangeAnswer {
   etag?: string;
   /** MD5 from the answer's Repr-Digest, when it carries one. */
   md5?: string | null;
+  /** Content-Length, when the answer has a valid one. */
+  contentLength?: number | null;
 }
 
 /** What the request asked for and what the bytes must be. */
@@ -62,20 +64,28 @@ export type Decision =
 
 export function decide(answer: RangeAnswer, asked: RangeAsked): Decision {
   const { status } = answer;
+  // What every answer must agree with, whatever its status: the sidecar's digest and size, as listed.
+  if ((status === 200 || status === 206) && answer.md5 && answer.md5 !== asked.dig) {
+    return { kind: 'refuse', reason: `the source's file now has md5 ${answer.md5}, its listing said ${asked.dig}: it changed since it was listed; the next pull lists it again` };
+  }
   if (status === 200) {
+    if (answer.contentLength != null && answer.contentLength !== asked.size) {
+      return { kind: 'refuse', reason: `the source serves ${answer.contentLength} bytes but its sidecar says ${asked.size}: the source copy is truncated or was replaced; check it on the source` };
+    }
     return { kind: 'whole', reason: asked.offset > 0 ? 'the source sent the whole file instead of the range asked (Range ignored or the file changed)' : null };
   }
   if (status === 206) {
     const cr = parseContentRange(answer.contentRange);
     if (!cr || cr.start === null || cr.end === null) return { kind: 'restart', reason: `unusable Content-Range ${JSON.stringify(answer.contentRange ?? '')}` };
+    if (cr.total !== null && cr.total !== asked.size) {
+      return { kind: 'refuse', reason: `the source's file is ${cr.total} bytes but its sidecar says ${asked.size}: the source copy is truncated or was replaced; check it on the source` };
+    }
+    if (cr.end >= asked.size) return { kind: 'refuse', reason: `Content-Range ${cr.start}-${cr.end} runs past the ${asked.size} bytes the sidecar promises` };
+    if (answer.contentLength != null && answer.contentLength !== cr.end - cr.start + 1) {
+      return { kind: 'refuse', reason: `Content-Length ${answer.contentLength} disagrees with Content-Range ${cr.start}-${cr.end}` };
+    }
     if (asked.etag && answer.etag && answer.etag !== asked.etag) {
       return { kind: 'restart', reason: `the file changed on the source (ETag ${asked.etag} -> ${answer.etag})` };
-    }
-    if (answer.md5 && answer.md5 !== asked.dig) {
-      return { kind: 'restart', reason: `the file changed on the source (md5 now ${answer.md5}, expected ${asked.dig})` };
-    }
-    if (cr.total !== null && cr.total !== asked.size) {
-      return { kind: 'restart', reason: `the source file is now ${cr.total} bytes, expected ${asked.size}` };
     }
     if (cr.start > asked.offset) return { kind: 'restart', reason: `Content-Range starts at ${cr.start}, after the ${asked.offset} bytes held` };
     if (cr.end < asked.offset) return { kind: 'restart', reason: `Content-Range ${cr.start}-${cr.end} ends before the ${asked.offset} bytes held` };

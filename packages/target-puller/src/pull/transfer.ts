@@ -16,15 +16,15 @@ import { dirname, join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { AltError, md5FromReprDigest, partPathOf, redactUrl, unlinkQuiet, type Dna, type Logger } from '@altbackup/shared';
-import type { TransferRecord, TransferResult } from '../ledger/ledger.js';
+import type { SuspicionRecord, TransferRecord, TransferResult } from '../ledger/ledger.js';
 import { HttpStatusError, classify, shortCause, type RetryPolicy } from '../source/retryPolicy.js';
 import { fileUrl, type SourceClient } from '../source/sourceClient.js';
 import { describeFailure, isRetryable } from '../source/sourceFailure.js';
 import type { Throttle } from './bandwidth.js';
 import { PartFile } from './part/partFile.js';
 import { PartMetaWriter, removePartMeta } from './part/partMeta.js';
-import type { PlanItem } from './plan.js';
-import { promote, quarantine } from './promote.js';
+import type { PlanItem, Replacement } from './plan.js';
+import { promote, quarantine, setAside } from './promote.js';
 import { decide, rangeHeaders, type Decision } from './rangeAnswer.js';
 
 export interface TransferContext {
@@ -39,6 +39,8 @@ export interface TransferContext {
   checkpointEvery: number;
   onProgress?: (path: string, held: number, total: number) => void;
   onDigest?: (d: DigestComparison) => void;
+  /** The copy under the final name went aside (to `dest`) before the download. */
+  onSetAside?: (path: string, dest: string, r: Replacement) => void;
 }
 
 /** The MD5 of a finished download against the dna it must match. */
@@ -55,13 +57,17 @@ export interface TransferOutcome extends Omit<TransferRecord, 'size' | 'md5' | '
   dna: Dna;
   endedAt: number;
   quarantined: string[];
+  /** Where the copy this transfer replaces went, if it replaced one. */
+  setAside: string | null;
+  /** Set by the run: the new copy is much smaller than its series' last good one. */
+  suspicious: SuspicionRecord | null;
 }
 
 /** A transfer the run stopped before it began: its bytes on disk wait for the next run. */
 export function notStarted(item: PlanItem, why: string, now = Date.now()): TransferOutcome {
   return {
     path: item.entry.path, result: 'aborted', dna: item.entry.dna, etag: null, sourceUrl: null, bytesFetched: 0, resumedFrom: item.offset,
-    attempts: 0, startedAt: now, endedAt: now, error: `not started: ${why}`, quarantined: [],
+    attempts: 0, startedAt: now, endedAt: now, error: `not started: ${why}`, quarantined: [], setAside: null, suspicious: null,
   };
 }
 
@@ -71,6 +77,12 @@ const MAX_RESTARTS = 3;
 function header(res: Dispatcher.ResponseData, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+function contentLengthOf(res: Dispatcher.ResponseData): number | null {
+  const v = header(res, 'content-length');
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 /** An answer's body that is not wanted: read off so the connection can be reused; errors are moot. */
@@ -110,7 +122,7 @@ class Transfer {
     const now = Date.now();
     this.out = {
       path: this.path, result: 'failed', dna: { ...item.entry.dna }, etag: item.ifRange, sourceUrl: null, bytesFetched: 0,
-      resumedFrom: 0, attempts: 0, startedAt: now, endedAt: now, error: null, quarantined: [],
+      resumedFrom: 0, attempts: 0, startedAt: now, endedAt: now, error: null, quarantined: [], setAside: null, suspicious: null,
     };
   }
 
@@ -156,7 +168,12 @@ class Transfer {
       // `.part`, so the final name again only ever holds a verified tarball.
       await removePartMeta(this.partAbs);
       await rename(this.abs, this.partAbs);
-    } else if (this.item.conflict === null) {
+    } else if (this.item.replaces) {
+      // The copy this download replaces is never overwritten in place: it goes aside first.
+      const dest = await setAside(this.ctx.root, this.path, this.item.replaces.aside);
+      this.out.setAside = dest;
+      this.ctx.onSetAside?.(this.path, dest, this.item.replaces);
+    } else {
       // A final name without sidecar that is not being continued holds nothing worth keeping.
       await unlinkQuiet(this.abs);
     }
@@ -195,10 +212,10 @@ class Transfer {
       this.out.sourceUrl = redactUrl(url);
       const md5 = md5FromReprDigest(header(res, 'repr-digest'));
       const d = decide(
-        { status: res.statusCode, contentRange: header(res, 'content-range'), etag: header(res, 'etag'), md5 },
+        { status: res.statusCode, contentRange: header(res, 'content-range'), etag: header(res, 'etag'), md5, contentLength: contentLengthOf(res) },
         { offset, etag: this.etag, size: this.expected.size, dig: this.expected.dig },
       );
-      if ((await this.apply(d, res, source, url, md5)) === 'again') {
+      if ((await this.apply(d, res, source, url)) === 'again') {
         if (restarts >= MAX_RESTARTS) throw new AbortError(new AltError('source-unusable', `${this.path}: the source keeps answering unusably (${(d as { reason: string }).reason}): check the source server`));
         continue;
       }
@@ -208,12 +225,12 @@ class Transfer {
   }
 
   /** Acts on one decision: 'again' asks once more from zero, 'done' means the body was taken (or nothing is left). */
-  private async apply(d: Decision, res: Dispatcher.ResponseData, source: string, url: string, md5: string | null): Promise<'done' | 'again'> {
+  private async apply(d: Decision, res: Dispatcher.ResponseData, source: string, url: string): Promise<'done' | 'again'> {
     const etag = header(res, 'etag') ?? null;
     switch (d.kind) {
       case 'status': {
         await discard(res.body);
-        const err = new HttpStatusError(res.statusCode, redactUrl(url));
+        const err = HttpStatusError.of(res, redactUrl(url));
         throw classify(err) === 'fatal' ? new AbortError(err) : err;
       }
       case 'refuse':
@@ -228,24 +245,12 @@ class Transfer {
       case 'complete':
         await discard(res.body);
         return 'done';
-      case 'whole': {
+      case 'whole':
         if (d.reason) this.log.warn({ offset: this.pf.length }, `${this.path}: ${d.reason}; starting over from zero`);
-        const length = Number(header(res, 'content-length'));
-        if (Number.isSafeInteger(length) && length !== this.expected.size && (!md5 || md5 === this.expected.dig)) {
-          // The sidecar's digest with another size: not the file the sidecar describes.
-          await discard(res.body);
-          throw new AbortError(new AltError('source-unusable', `${this.path}: the source serves ${length} bytes but its sidecar says ${this.expected.size}: the source copy is truncated or damaged; check it on the source`));
-        }
         await this.pf.truncate();
-        if (md5 && Number.isSafeInteger(length) && (md5 !== this.expected.dig || length !== this.expected.size)) {
-          this.log.warn({ etag }, `${this.path}: the source now has md5 ${md5} size ${length} (listed md5 ${this.expected.dig} size ${this.expected.size}); fetching the new file`);
-          this.expected = { dig: md5, size: length };
-          this.out.dna = this.expected;
-        }
         await this.identify(etag, source);
         await this.receive(res.body, 0);
         return 'done';
-      }
       case 'append':
         await this.identify(etag ?? this.etag, source);
         await this.receive(res.body, d.skip);
@@ -260,11 +265,17 @@ class Transfer {
     if (etag !== null) await this.meta.identify({ etag, size: this.expected.size, dig: this.expected.dig, source }, this.pf.checkpoint);
   }
 
-  /** The body into the `.part`, after dropping `skip` leading bytes it already holds; never past the expected size. */
+  /**
+   * The body into the `.part`, after dropping `skip` leading bytes it already
+   * holds. The file never grows past the promised size: once it is reached
+   * the rest of the body, if any, is not read (whatever the Content-Length
+   * said, or none), and the digest decides.
+   */
   private async receive(body: Dispatcher.ResponseData['body'], skip: number): Promise<void> {
     let toSkip = skip;
     try {
       for await (const raw of body) {
+        if (this.pf.length >= this.expected.size) break;
         let chunk = raw as Buffer;
         this.out.bytesFetched += chunk.length;
         if (toSkip > 0) {
@@ -273,9 +284,7 @@ class Transfer {
           chunk = chunk.subarray(n);
           if (chunk.length === 0) continue;
         }
-        if (this.pf.length + chunk.length > this.expected.size) {
-          throw new AltError('overflow', `source sent more than the ${this.expected.size} bytes of ${this.path}`);
-        }
+        if (this.pf.length + chunk.length > this.expected.size) chunk = chunk.subarray(0, this.expected.size - this.pf.length);
         await this.ctx.throttle.take(chunk.length, this.ctx.signal);
         await this.pf.append(chunk);
         this.ctx.onProgress?.(this.path, this.pf.length, this.expected.size);

@@ -10,7 +10,7 @@ import { unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { isDateChainName, isLockedCatfold, isWanted, lstatQuiet, scanTree, subfolders, type Dna, type FoundTarball } from '@altbackup/shared';
 import type { Ledger, RunRecorder } from '../ledger/ledger.js';
-import { deletionOrderOf, verifyFound } from '../target/targetFiles.js';
+import { deletionOrderOf, evidenceOf, verifyFound } from '../target/targetFiles.js';
 import type { Verification } from '../target/verification.js';
 import { removeEmptyFolders } from './emptyFolders.js';
 import { decideRetention, groupBySubfold, type RetentionDecision, type RetentionEntry } from './retention.js';
@@ -52,7 +52,7 @@ function candidateOf(t: FoundTarball, v: Verification): PurgeCandidate {
 /** Plans the purge: every wanted, layout-matching tarball outside LOCKED catfolds, grouped by subfold. */
 async function planPurge(opts: Pick<PurgeOptions, 'root' | 'keep' | 'wanted'>, ledger: Ledger): Promise<{ subfolds: SubfoldPurge[]; lockedCatfolds: string[] }> {
   const found = (await scanTree(opts.root, { includePartOnly: true })).filter((t) => !isLockedCatfold(t.catfold) && isWanted(t.name, opts.wanted));
-  const states = await verifyFound(found, ledger.latestChecks());
+  const states = await verifyFound(found, evidenceOf(ledger));
   const candidates = found.map((t) => candidateOf(t, states.get(t.path)!));
   const subfolds = [...groupBySubfold(candidates)].map(([subfold, list]) => ({ subfold, decisions: decideRetention(list, opts.keep) }));
   const lockedCatfolds = (await subfolders(opts.root)).filter(isLockedCatfold);

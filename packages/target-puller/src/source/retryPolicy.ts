@@ -5,7 +5,7 @@
  * waiting does not fix a wrong token, a wrong path or an untrusted server.
  * Our own errors are retried when the error catalogue says so.
  */
-import { AltError, type Config } from '@altbackup/shared';
+import { AltError, redactUrl, type Config } from '@altbackup/shared';
 
 export type Failure =
   /** The source cannot be reached at all: try the next source, then back off. */
@@ -56,12 +56,22 @@ export function isTlsCode(code: string | undefined): boolean {
 export class HttpStatusError extends Error {
   readonly status: number;
   readonly url: string;
+  /** Where a redirect pointed (never followed: the token would go along). */
+  readonly location: string | null;
 
-  constructor(status: number, url: string) {
-    super(`HTTP ${status} from ${url}`);
+  constructor(status: number, url: string, location: string | null = null) {
+    super(`HTTP ${status} from ${url}${location ? ` (redirect to ${location})` : ''}`);
     this.name = 'HttpStatusError';
     this.status = status;
     this.url = url;
+    this.location = location;
+  }
+
+  /** The error for a response, with its Location when it is a redirect. */
+  static of(res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, url: string): HttpStatusError {
+    const loc = res.headers.location;
+    const location = res.statusCode >= 300 && res.statusCode < 400 ? (Array.isArray(loc) ? loc[0] : loc) ?? '(no Location)' : null;
+    return new HttpStatusError(res.statusCode, url, location === null ? null : redactUrl(location.slice(0, 500)));
   }
 }
 

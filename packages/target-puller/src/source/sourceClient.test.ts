@@ -6,7 +6,7 @@ import { AllSourcesFailed, fileUrl, listingUrl, showSource } from './sourceClien
 import { HttpStatusError } from './retryPolicy.js';
 
 const P = 'svn/dybsvn/2024/03/05/104701/dybsvn-20550.tar.gz';
-const entry = { path: P, catfold: 'svn', subfold: 'dybsvn', day: '2024/03/05', time: '104701', name: 'dybsvn-20550.tar.gz', size: 5, mtime: 'x', dna: { dig: 'A'.repeat(32), size: 5 }, etag: '"e"' };
+const entry = { path: P, catfold: 'svn', subfold: 'dybsvn', day: '2024/03/05', time: '104701', name: 'dybsvn-20550.tar.gz', size: 5, mtime: '2024-03-05T10:50:00.000Z', dna: { dig: 'A'.repeat(32), size: 5 }, etag: '"e"' };
 
 describe('source URLs', () => {
   it('append API paths to any prefix and escape path segments', () => {

@@ -6,7 +6,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { AltError, isWanted, loadToken, readPemFile, redactUrl, type Config, type Logger } from '@altbackup/shared';
-import { parseListing, type SourceEntry } from './listingBody.js';
+import { parseListing, readCappedBody, type SourceEntry } from './listingBody.js';
 import { HttpStatusError, classify, isTlsCode, errorCode, shortCause } from './retryPolicy.js';
 
 export interface ClientOptions {
@@ -16,6 +16,8 @@ export interface ClientOptions {
   connectTimeout: number;
   headerTimeout: number;
   idleTimeout: number;
+  /** Largest listing body accepted (`target.max_listing`). */
+  maxListing: number;
 }
 
 export function clientOptionsFrom(config: Config): ClientOptions {
@@ -31,6 +33,7 @@ export function clientOptionsFrom(config: Config): ClientOptions {
     connectTimeout: t.connect_timeout,
     headerTimeout: t.header_timeout,
     idleTimeout: t.idle_timeout,
+    maxListing: t.max_listing,
   };
 }
 
@@ -168,10 +171,17 @@ export class SourceClient {
       const { source, url, res } = await this.send((s) => listingUrl(s, { day, wanted }), { accept: 'application/json' }, signal);
       used = source;
       if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw new HttpStatusError(res.statusCode, redactUrl(url));
+        await res.body.dump().catch(() => undefined);
+        throw HttpStatusError.of(res, redactUrl(url));
       }
-      const parsed = parseListing(await res.body.json(), url);
+      const text = (await readCappedBody(res, this.options.maxListing, url)).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new AltError('bad-listing', `listing from ${redactUrl(url)} refused (not JSON): nothing was fetched; is this an altbackup source server of the same version?`);
+      }
+      const parsed = parseListing(json, url);
       entries.push(...parsed.entries.filter((e) => e.day === day && isWanted(e.name, wanted)));
       pending.push(...parsed.pending.filter(wantedPath));
       invalid.push(...parsed.invalid);

@@ -30,6 +30,13 @@ export interface SourceProblem {
 /** The one reading of a source error; `where` names the request for errors that carry no URL. */
 export function sourceProblem(e: unknown, where: string): SourceProblem {
   const err = unwrapRetryError(e);
+  if (err instanceof HttpStatusError && err.location !== null) {
+    return {
+      code: 'source-redirect',
+      cause: `HTTP ${err.status} from ${err.url} redirects to ${err.location}`,
+      advice: 'altbackup never follows a redirect (the bearer token would go along): point --source at the server that serves the files',
+    };
+  }
   if (err instanceof HttpStatusError) return { code: 'source-http', cause: `HTTP ${err.status} from ${err.url}`, advice: adviceForStatus(err.status) };
   if (err instanceof AllSourcesFailed) {
     return {

@@ -29,7 +29,7 @@ function facts(over: Partial<StatusFacts> = {}): StatusFacts {
     names: [name()],
     lastRun: { id: 3, result: 'ok', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 2, bytes: 4e9, error: null },
     running: null,
-    mismatches: [],
+    mismatches: [], changes: [], suspicious: [],
     source: { known: true, url: 'http://127.0.0.1:7878/', error: null },
     ...over,
   };

@@ -65,6 +65,26 @@ export interface MismatchFact {
   actualSize: number | null;
 }
 
+/** A verified copy the source lists again with other bytes; outstanding until an operator acts. */
+export interface ChangeFact {
+  path: string;
+  heldMd5: string | null;
+  heldSize: number | null;
+  newMd5: string;
+  newSize: number;
+  sourceUrl: string | null;
+  /** When the source was first seen to list the new bytes (ms). */
+  at: number;
+}
+
+/** The newest copy of a series came in much smaller than the last good one. */
+export interface SuspiciousFact {
+  path: string;
+  size: number;
+  previousPath: string;
+  previousSize: number;
+}
+
 export interface SourceFact {
   /** Whether the source listing was fetched. */
   known: boolean;
@@ -85,6 +105,8 @@ export interface StatusFacts {
   /** A pull recorded as running whose process is alive. */
   running: { id: number; pid: number; startedAt: number } | null;
   mismatches: MismatchFact[];
+  changes: ChangeFact[];
+  suspicious: SuspiciousFact[];
   source: SourceFact;
 }
 
@@ -134,6 +156,12 @@ export function assessHealth(f: StatusFacts): Health {
       ? `md5 ${m.actualMd5 ?? '?'}, sidecar says ${m.expectedMd5 ?? '?'}`
       : `size ${m.actualSize ?? '?'}, sidecar says ${m.expectedSize ?? '?'}`;
     reasons.push(`mismatch: ${m.path} does not match its sidecar (${what}); rerun check_target, and if it persists delete the tarball and its .dna so the next pull fetches it again`);
+  }
+  for (const c of f.changes) {
+    reasons.push(`source changed a mirrored tarball: ${c.path}: the target holds md5 ${c.heldMd5 ?? '?'} size ${c.heldSize ?? '?'}, the source lists md5 ${c.newMd5} size ${c.newSize} since ${new Date(c.at).toISOString()}; the verified copy is kept: check the source, then run altbackup pull --accept-changed ${c.path} if its new version is right`);
+  }
+  for (const x of f.suspicious) {
+    reasons.push(`suspicious: ${x.path} is ${x.size} bytes, ${Math.round((100 * x.size) / Math.max(1, x.previousSize))}% of the last good copy ${x.previousPath} (${x.previousSize} bytes): check the source's backup job; the older copies are kept`);
   }
   const run = f.lastRun;
   if (run && run.result !== 'ok') {

@@ -21,7 +21,7 @@ const FACTS: StatusFacts = {
   ],
   lastRun: { id: 3, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 3_937_000_000, error: null },
   running: null,
-  mismatches: [],
+  mismatches: [], changes: [], suspicious: [],
   source: { known: true, url: 'http://127.0.0.1:7878/', error: null },
 };
 

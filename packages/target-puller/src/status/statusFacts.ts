@@ -5,19 +5,19 @@
  * Reads only: a missing ledger is no history, not something to create.
  */
 import {
-  parseTarballPath, scanTree, stemOf, wantedNameOf, type Config, type FoundTarball, type Logger,
+  baseNameOf, compareByPath, parseTarballPath, scanTree, seriesOf, wantedNameOf, type Config, type FoundTarball, type Logger,
 } from '@altbackup/shared';
 import { backupTimeMs } from './backupTime.js';
 import type {
-  InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, TarballFact,
+  ChangeFact, InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, SuspiciousFact, TarballFact,
 } from './healthCheck.js';
-import { Ledger, type LatestCheck } from '../ledger/ledger.js';
+import { Ledger, type LatestCheck, type SourceChangeRow } from '../ledger/ledger.js';
 import { sourceProblem } from '../source/sourceFailure.js';
 import { fetchListing } from '../source/sourceListing.js';
 import { readLockHolder } from '../target/lockHolder.js';
 import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
-import { verifyFound } from '../target/targetFiles.js';
-import type { Verification } from '../target/verification.js';
+import { evidenceOf, verifyFound, type LedgerEvidence } from '../target/targetFiles.js';
+import { isIntact, type Verification } from '../target/verification.js';
 
 /**
  * What status needs of the source listing (source/sourceListing.ts
@@ -51,14 +51,15 @@ export interface GatherOptions {
 export function statusNames(config: Config, found: readonly { name: string }[]): string[] {
   if (config.wanted.length > 0) return [...config.wanted];
   if (Object.keys(config.expect).length > 0) return Object.keys(config.expect);
-  const stems = new Set(found.map((t) => stemOf(t.name).replace(/-\d+$/, '')));
+  const stems = new Set(found.map((t) => baseNameOf(t.name)));
   return [...stems].sort();
 }
 
 interface LedgerFacts {
   lastRun: RunFact | null;
   running: StatusFacts['running'];
-  checks: Map<string, LatestCheck>;
+  evidence: LedgerEvidence;
+  openChanges: SourceChangeRow[];
 }
 
 function readLedgerFacts(file: string, root: string): LedgerFacts {
@@ -74,7 +75,7 @@ function readLedgerFacts(file: string, root: string): LedgerFacts {
     // ledger row only names it. A row left 'running' by a killed pull is not.
     const holder = readLockHolder(root);
     const live = ledger.runningRuns('pull').find((r) => holder !== null && r.pid === holder.pid);
-    return { lastRun, running: live ? { id: live.id, pid: live.pid, startedAt: live.started_at } : null, checks: ledger.latestChecks() };
+    return { lastRun, running: live ? { id: live.id, pid: live.pid, startedAt: live.started_at } : null, evidence: evidenceOf(ledger), openChanges: ledger.openSourceChanges() };
   } finally {
     ledger.close();
   }
@@ -148,6 +149,23 @@ export function nameFacts(
   };
 }
 
+/** An alarm stays while the target still holds the copy it is about (the operator has not acted). */
+function outstandingChanges(open: readonly SourceChangeRow[], states: ReadonlyMap<string, Verification>): ChangeFact[] {
+  return open.filter((c) => states.get(c.path)?.dna?.dig === c.oldMd5).map((c) => ({
+    path: c.path, heldMd5: c.oldMd5, heldSize: c.oldSize, newMd5: c.newMd5, newSize: c.newSize, sourceUrl: c.sourceUrl, at: c.at,
+  }));
+}
+
+/** The series whose newest intact copy is suspicious. */
+function suspiciousNewest(found: readonly FoundTarball[], states: ReadonlyMap<string, Verification>, evidence: LedgerEvidence): SuspiciousFact[] {
+  const newest = new Map<string, FoundTarball>();
+  for (const t of [...found].sort(compareByPath)) if (isIntact(states.get(t.path)!.state)) newest.set(seriesOf(t), t);
+  return [...newest.values()].filter((t) => states.get(t.path)!.state === 'suspicious').map((t) => {
+    const s = evidence.suspicions.get(t.path)!;
+    return { path: t.path, size: t.size, previousPath: s.previousPath, previousSize: s.previousSize };
+  });
+}
+
 export async function gatherStatusFacts(config: Config, opts: GatherOptions): Promise<StatusFacts> {
   const root = requireTargetRoot(config);
   const now = opts.now ?? Date.now();
@@ -156,15 +174,15 @@ export async function gatherStatusFacts(config: Config, opts: GatherOptions): Pr
     scanTree(root, { includePartOnly: true }),
     readSource(listSource, opts.days, opts.listTimeoutMs ?? config.target.listing_timeout),
   ]);
-  const { checks, ...ledger } = readLedgerFacts(ledgerPathOf(config), root);
-  // A tarball with a sidecar counts only if the verification rule calls it
-  // verified. One that is an outstanding mismatch stays in the counts: that
-  // reason line already explains it.
+  const { evidence, openChanges, ...ledger } = readLedgerFacts(ledgerPathOf(config), root);
+  // A tarball with a sidecar counts only if its bytes are intact by the
+  // verification rule. One that is an outstanding mismatch stays in the
+  // counts: that reason line already explains it.
   const withSidecar = scanned.filter((t) => t.exists && t.hasSidecar);
-  const states = await verifyFound(withSidecar, checks);
-  const mismatches = withSidecar.flatMap((t) => mismatchOf(t.path, states.get(t.path)!, checks.get(t.path)) ?? []);
+  const states = await verifyFound(withSidecar, evidence);
+  const mismatches = withSidecar.flatMap((t) => mismatchOf(t.path, states.get(t.path)!, evidence.checks.get(t.path)) ?? []);
   const reported = new Set(mismatches.map((m) => m.path));
-  const found = scanned.filter((t) => !(t.exists && t.hasSidecar) || states.get(t.path)?.state === 'verified' || reported.has(t.path));
+  const found = scanned.filter((t) => !(t.exists && t.hasSidecar) || isIntact(states.get(t.path)!.state) || reported.has(t.path));
   const names = statusNames(config, found);
   const byName = new Map<string, FoundTarball[]>(names.map((n) => [n, []]));
   for (const t of found) {
@@ -179,6 +197,8 @@ export async function gatherStatusFacts(config: Config, opts: GatherOptions): Pr
     names: names.map((n) => nameFacts(n, names, config, opts.days, byName.get(n)!, source.listing)),
     ...ledger,
     mismatches,
+    changes: outstandingChanges(openChanges, states),
+    suspicious: suspiciousNewest(withSidecar, states, evidence),
     source: source.fact,
   };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   AltError, isAbsent, parseDna, partPathOf, reasonOf, sidecarPathOf, unlinkQuiet, type FoundTarball,
 } from '@altbackup/shared';
-import type { LatestCheck } from '../ledger/ledger.js';
+import type { LatestCheck, Ledger, SuspicionRecord } from '../ledger/ledger.js';
 import { verificationOf, type CopyFacts, type SidecarRead, type Verification } from './verification.js';
 
 export interface TarballFiles {
@@ -75,10 +75,25 @@ async function copyOfFound(t: FoundTarball): Promise<CopyFacts> {
   return { exists: t.exists, size: t.exists ? t.size : 0, mtimeMs: t.mtimeMs, partSize: t.partSize, sidecar };
 }
 
-/** The verification state of each tarball found, by the one rule, with the ledger's latest checks. */
-export async function verifyFound(found: readonly FoundTarball[], checks: ReadonlyMap<string, LatestCheck>): Promise<Map<string, Verification>> {
+/** What the ledger knows that the verification rule reads: the latest check and suspicion of each path. */
+export interface LedgerEvidence {
+  checks: ReadonlyMap<string, LatestCheck>;
+  suspicions: ReadonlyMap<string, SuspicionRecord>;
+}
+
+export function evidenceOf(ledger: Pick<Ledger, 'latestChecks' | 'suspicions'>): LedgerEvidence {
+  return { checks: ledger.latestChecks(), suspicions: ledger.suspicions() };
+}
+
+/** The verification state of a copy, by the one rule, with what the ledger knows of its path. */
+export function verifyCopy(path: string, copy: CopyFacts, evidence: LedgerEvidence): Verification {
+  return verificationOf(copy, evidence.checks.get(path), evidence.suspicions.get(path));
+}
+
+/** The verification state of each tarball found. */
+export async function verifyFound(found: readonly FoundTarball[], evidence: LedgerEvidence): Promise<Map<string, Verification>> {
   const out = new Map<string, Verification>();
-  for (const t of found) out.set(t.path, verificationOf(await copyOfFound(t), checks.get(t.path)));
+  for (const t of found) out.set(t.path, verifyCopy(t.path, await copyOfFound(t), evidence));
   return out;
 }
 

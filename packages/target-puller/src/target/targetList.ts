@@ -7,7 +7,7 @@
 import { humanSize, isWanted, scanTree, utcMinute, type Config, type Dna } from '@altbackup/shared';
 import { Ledger } from '../ledger/ledger.js';
 import { ledgerPathOf, requireTargetRoot } from './targetDirs.js';
-import { verifyFound } from './targetFiles.js';
+import { evidenceOf, verifyFound } from './targetFiles.js';
 import { VERIFICATION_STATES, type VerificationState } from './verification.js';
 
 export interface ListRow {
@@ -26,13 +26,13 @@ export async function listTarget(config: Config, days: ReadonlySet<string> | und
   const root = requireTargetRoot(config);
   const found = (await scanTree(root, { days, includePartOnly: true })).filter((t) => isWanted(t.name, config.wanted));
   const ledger = Ledger.read(ledgerPathOf(config));
-  let checks;
+  let evidence;
   try {
-    checks = ledger.latestChecks();
+    evidence = evidenceOf(ledger);
   } finally {
     ledger.close();
   }
-  const states = await verifyFound(found, checks);
+  const states = await verifyFound(found, evidence);
   return found.map((t) => {
     const { state, why, dna } = states.get(t.path)!;
     return {
@@ -51,7 +51,10 @@ export function formatTargetList(rows: readonly ListRow[]): string {
   if (rows.length === 0) return 'no tarballs\n';
   const lines = rows.map((r) => `${r.state.padEnd(11)} ${humanSize(r.size).padStart(6)}  ${utcMinute(r.mtime)}  ${r.path}${r.state === 'verified' ? '' : `  (${r.why})`}`);
   const total = rows.reduce((s, r) => s + r.size, 0);
-  const counts = VERIFICATION_STATES.map((s) => `${rows.filter((r) => r.state === s).length} ${s.replace('-', ' ')}`);
+  // The first four states are always counted; a later one only when some tarball is in it.
+  const counts = VERIFICATION_STATES.map((s) => [s, rows.filter((r) => r.state === s).length] as const)
+    .filter(([s, n], i) => i < 4 || n > 0)
+    .map(([s, n]) => `${n} ${s.replace('-', ' ')}`);
   lines.push(`total ${humanSize(total)} in ${rows.length} tarball(s): ${counts.join(', ')}`);
   return lines.join('\n') + '\n';
 }

@@ -22,9 +22,15 @@ export type VerificationState =
   /** A download under way or interrupted: a `.part` (beside or instead of the final name). */
   | 'in-progress'
   /** The bytes disagree with the sidecar: by size, or by the latest current check's digest. */
-  | 'mismatch';
+  | 'mismatch'
+  /**
+   * Its bytes match its sidecar, but it is much smaller than the last good
+   * copy of its series (a truncated backup job, an emptied repository): kept,
+   * shown, not counted toward `keep`.
+   */
+  | 'suspicious';
 
-export const VERIFICATION_STATES: readonly VerificationState[] = ['verified', 'unverified', 'in-progress', 'mismatch'];
+export const VERIFICATION_STATES: readonly VerificationState[] = ['verified', 'unverified', 'in-progress', 'mismatch', 'suspicious'];
 
 /** The sidecar as read from disk: parsed, unreadable (with why), or absent. */
 export type SidecarRead = Dna | { invalid: string } | null;
@@ -46,6 +52,14 @@ export interface CheckFact {
   actualSize: number | null;
   /** When the check ran (ms since epoch). */
   at: number;
+}
+
+/** The ledger's note that a copy with this md5 came in much smaller than its series' last good one. */
+export interface SuspicionFact {
+  md5: string;
+  size: number;
+  previousPath: string;
+  previousSize: number;
 }
 
 export interface Verification {
@@ -71,7 +85,7 @@ function partText(bytes: number): string {
   return `.part ${humanSize(bytes)}`;
 }
 
-export function verificationOf(copy: CopyFacts, lastCheck?: CheckFact): Verification {
+export function verificationOf(copy: CopyFacts, lastCheck?: CheckFact, suspicion?: SuspicionFact): Verification {
   const none = { dna: null, checkedAt: null };
   if (!copy.exists) return { state: 'in-progress', why: partText(copy.partSize ?? 0), ...none };
   const { sidecar } = copy;
@@ -82,8 +96,17 @@ export function verificationOf(copy: CopyFacts, lastCheck?: CheckFact): Verifica
   const check = isCurrentCheck(copy, lastCheck) ? lastCheck : undefined;
   if (check && !check.ok) return { state: 'mismatch', why: 'last check_target found a mismatch', dna: sidecar, checkedAt: check.at };
   if (sidecar.size !== copy.size) return { state: 'mismatch', why: `sidecar says ${sidecar.size} bytes`, dna: sidecar, checkedAt: null };
+  if (suspicion && suspicion.md5 === sidecar.dig) {
+    const percent = Math.round((100 * copy.size) / Math.max(1, suspicion.previousSize));
+    return { state: 'suspicious', why: `${percent}% of the last good copy ${suspicion.previousPath} (${humanSize(suspicion.previousSize)})`, dna: sidecar, checkedAt: check?.at ?? null };
+  }
   if (check) return { state: 'verified', why: 'digest checked', dna: sidecar, checkedAt: check.at };
   return { state: 'verified', why: 'sidecar size matches', dna: sidecar, checkedAt: null };
+}
+
+/** Whether the bytes match the sidecar (whatever else is known of them). */
+export function isIntact(state: VerificationState): boolean {
+  return state === 'verified' || state === 'suspicious';
 }
 
 /** Whether a copy in this state is one of the `keep` copies retention protects. */

@@ -8,7 +8,7 @@
 import { AltError, scanTree, toAltError, type FoundTarball } from '@altbackup/shared';
 import type { Ledger, RunRecorder } from '../ledger/ledger.js';
 import { wantedTracs } from '../target/targetDirs.js';
-import { verifyFound } from '../target/targetFiles.js';
+import { evidenceOf, verifyFound } from '../target/targetFiles.js';
 import { extractedPathOf, extractMember, tracdbMemberOf } from './tarMember.js';
 
 export interface ExtractOptions {
@@ -39,7 +39,7 @@ export async function extractTracdb(opts: ExtractOptions, ledger: Ledger, rec: R
     throw new AltError('no-trac', `no wanted Trac on the target: no ${opts.root}/tracs/<name> folder matches wanted ${JSON.stringify(opts.wanted.join(' '))}; pull first or fix --wanted`);
   }
   const found = await scanTree(opts.root, { days: new Set(opts.days), catfolds: new Set(['tracs']) });
-  const states = await verifyFound(found, ledger.latestChecks());
+  const states = await verifyFound(found, evidenceOf(ledger));
   const events: ExtractEvent[] = [];
   for (const trac of tracs) {
     const tarballs = found.filter((t) => t.subfold === trac && t.name === `${trac}.tar.gz`);

@@ -1,0 +1,84 @@
+/**
+ * Free space on the target: a file that would leave less than the margin
+ * (`target.min_free`) on its filesystem is refused before a byte is written,
+ * whatever the source promises. Downloads that run at once reserve what they
+ * still need, so two files cannot both count the same free bytes.
+ */
+import { readFile, realpath, statfs } from 'node:fs/promises';
+import { AltError, humanSize } from '@altbackup/shared';
+
+export interface FreeSpace {
+  /** The filesystem's mount point and type, as an operator finds it in `df`. */
+  filesystem: string;
+  /** Bytes an unprivileged writer may still use. */
+  free: number;
+}
+
+/** The mount point holding `path` (the longest mount point above its real path), from /proc/self/mountinfo. */
+async function mountOf(path: string): Promise<string> {
+  const real = await realpath(path);
+  let best = { point: '/', type: '' };
+  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const sep = f.indexOf('-');
+    if (f.length < 10 || sep < 0) continue;
+    const point = f[4]!.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const inside = real === point || real.startsWith(point.endsWith('/') ? point : point + '/');
+    if (inside && point.length >= best.point.length) best = { point, type: f[sep + 1] ?? '' };
+  }
+  return best.type ? `${best.point} (${best.type})` : best.point;
+}
+
+export async function freeSpaceOf(path: string): Promise<FreeSpace> {
+  const st = await statfs(path);
+  return { filesystem: await mountOf(path), free: Number(st.bavail) * Number(st.bsize) };
+}
+
+/** Why `need` more bytes do not fit, or null when they do. Pure. */
+export function spaceShortfall(need: number, margin: number, space: FreeSpace, reserved = 0): string | null {
+  const usable = space.free - reserved;
+  if (need + margin <= usable) return null;
+  const others = reserved > 0 ? ` (${humanSize(reserved)} of it promised to downloads under way)` : '';
+  return `needs ${humanSize(need)} plus the ${humanSize(margin)} kept free (target.min_free), ${space.filesystem} has ${humanSize(space.free)} free${others}`;
+}
+
+/** Bytes a download still needs, promised to it; it shrinks as the bytes land on the disk (and the free space with them). */
+export interface Reservation {
+  /** The download now needs only this much more. */
+  stillNeeds(bytes: number): void;
+  release(): void;
+}
+
+/** Space promised to the downloads of one run. */
+export class SpaceBudget {
+  private readonly dir: string;
+  private readonly margin: number;
+  private readonly probe: (dir: string) => Promise<FreeSpace>;
+  private reserved = 0;
+
+  constructor(dir: string, margin: number, probe: (dir: string) => Promise<FreeSpace> = freeSpaceOf) {
+    this.dir = dir;
+    this.margin = margin;
+    this.probe = probe;
+  }
+
+  /** Reserves `need` bytes for `what`, or throws `no-space`. */
+  async reserve(need: number, what: string): Promise<Reservation> {
+    const why = spaceShortfall(need, this.margin, await this.probe(this.dir), this.reserved);
+    if (why) throw new AltError('no-space', `${what}: not enough free space: ${why}; free some space or lower target.min_free`);
+    let held = need;
+    this.reserved += held;
+    return {
+      stillNeeds: (bytes) => {
+        const next = Math.max(0, Math.min(held, bytes));
+        this.reserved -= held - next;
+        held = next;
+      },
+      release: () => {
+        this.reserved -= held;
+        held = 0;
+      },
+    };
+  }
+}
