@@ -1,8 +1,10 @@
 /** The `altbackup-source` program: its commands and the flags only it takes. */
-import { dumpCommand, lazyCommand, type ProgramDef } from '@altbackup/shared';
+import { dumpCommand, lazyCommand, packageVersion, type ProgramDef } from '@altbackup/shared';
 
 export const sourceProgram: ProgramDef = {
   name: 'altbackup-source',
+  // dist/program.js sits one folder below the package root.
+  version: packageVersion(new URL('../package.json', import.meta.url)),
   program: 'source',
   summary: 'serve backup tarballs read-only to the target node and check them (source node)',
   commands: [

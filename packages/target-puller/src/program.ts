@@ -1,8 +1,10 @@
 /** The `altbackup` program: its commands and the flags only it takes. */
-import { dumpCommand, lazyCommand, type ProgramDef } from '@altbackup/shared';
+import { dumpCommand, lazyCommand, packageVersion, type ProgramDef } from '@altbackup/shared';
 
 export const targetProgram: ProgramDef = {
   name: 'altbackup',
+  // dist/program.js sits one folder below the package root.
+  version: packageVersion(new URL('../package.json', import.meta.url)),
   program: 'target',
   summary: 'pull, verify, keep and inspect off-site copies of backup tarballs (target node)',
   commands: [
