@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { formatDna, parseDna } from '@altbackup/shared';
+import { DAY, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource } from './support/processes.js';
 import { makeSampleTree } from './support/sampleTree.js';
 import {
-  DAY, FAST, assertMirror, bodyRequests, bytesSent, filesUnder, md5Of, pull, rigPool, tarballPath, tempDir, writeSourceTarball,
+  FAST, assertMirror, bodyRequests, bytesSent, filesUnder, pull, rigPool, tarballPath, writeSourceTarball,
 } from './support/pullFixtures.js';
 
 const rig = rigPool();
@@ -40,7 +41,7 @@ describe('pull: a day', () => {
       assert.ok(complete.length >= 4 && day.some((t) => t.pending));
       for (const t of complete) {
         const abs = join(dst, t.path);
-        assert.equal(md5Of(readFileSync(abs)), t.md5, t.path);
+        assert.equal(md5OfFile(abs), t.md5, t.path);
         const srcDna = readFileSync(join(src, t.path + '.dna'), 'utf8');
         const dstDna = readFileSync(abs + '.dna', 'utf8');
         // Canonical source sidecars are copied byte for byte; legacy forms (`L`, double quotes) are written canonically.

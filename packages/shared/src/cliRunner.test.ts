@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +10,7 @@ import {
 } from './cliRunner.js';
 import { CONFIG_KEYS } from './configSchema.js';
 import { AltError, ExitCode, usageError } from './errors.js';
+import { tempDir } from './testing.js';
 
 class Collect extends Writable {
   text = '';
@@ -67,7 +67,7 @@ async function run(argv: string[], opts: { program?: 'source' | 'target'; env?: 
 }
 
 let dir: string;
-before(() => { dir = mkdtempSync(join(tmpdir(), 'altbackup-cli-test-')); });
+before(() => { dir = tempDir('cli-test'); });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('runProgram: commands', () => {

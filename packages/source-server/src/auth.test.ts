@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode } from '@altbackup/shared';
+import { tempDir } from '@altbackup/shared/testing';
 import { bearerMatches, checkExposure, isLoopback, loadToken, parseListen, urlOf } from './auth.js';
 
 test('bearer token: exact match only, whatever the lengths', () => {
@@ -18,7 +18,7 @@ test('bearer token: exact match only, whatever the lengths', () => {
 });
 
 test('token file: surrounding whitespace trimmed; empty, multi-line or spaced token is a usage error', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'altbackup-auth-'));
+  const dir = tempDir('auth');
   try {
     writeFileSync(join(dir, 't'), 'abc123\n');
     assert.equal(loadToken(join(dir, 't')), 'abc123');

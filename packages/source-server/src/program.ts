@@ -3,8 +3,6 @@ import { dumpCommand, lazyCommand, packageVersion, type ProgramDef } from '@altb
 
 export const sourceProgram: ProgramDef = {
   name: 'altbackup-source',
-  // dist/program.js sits one folder below the package root.
-  version: packageVersion(new URL('../package.json', import.meta.url)),
   program: 'source',
   summary: 'serve backup tarballs read-only to the target node and check them (source node)',
   commands: [
@@ -14,4 +12,6 @@ export const sourceProgram: ProgramDef = {
     dumpCommand,
   ],
   flags: {},
+  // dist/program.js sits one folder below the package root.
+  version: packageVersion(new URL('../package.json', import.meta.url)),
 };

@@ -3,8 +3,6 @@ import { dumpCommand, lazyCommand, packageVersion, type ProgramDef } from '@altb
 
 export const targetProgram: ProgramDef = {
   name: 'altbackup',
-  // dist/program.js sits one folder below the package root.
-  version: packageVersion(new URL('../package.json', import.meta.url)),
   program: 'target',
   summary: 'pull, verify, keep and inspect off-site copies of backup tarballs (target node)',
   commands: [
@@ -25,4 +23,6 @@ export const targetProgram: ProgramDef = {
     prometheus: { type: 'string', value: 'FILE', help: 'status: also write node_exporter textfile metrics to FILE' },
     out: { type: 'string', value: 'FILE', help: 'report: HTML file to write' },
   },
+  // dist/program.js sits one folder below the package root.
+  version: packageVersion(new URL('../package.json', import.meta.url)),
 };

@@ -4,10 +4,11 @@ import { join, dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { formatDna, type AltError } from '@altbackup/shared';
+import { DAY, tempDir } from '@altbackup/shared/testing';
 import { Ledger, defaultLedgerPath } from '../ledger/ledger.js';
 import { pullRun } from './pullRun.js';
 import { startFakeSource, type FakeSource, type Misbehave, type SeenRequest } from '../testing/fakeSource.js';
-import { DAY, quietLog, tempDir, testConfig, writeTarball, type MadeFile } from '../testing/tree.js';
+import { quietLog, testConfig, writeTarball, type MadeFile } from '../testing/tree.js';
 
 const dirs: string[] = [];
 const servers: FakeSource[] = [];

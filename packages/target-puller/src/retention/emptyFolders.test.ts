@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@altbackup/shared/testing';
 import { isDateChainFolder, removeEmptyFolders } from './emptyFolders.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'empty-folders-'));
+  const dir = tempDir('empty-folders');
   try {
     await fn(dir);
   } finally {
