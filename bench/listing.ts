@@ -6,11 +6,11 @@
  * memory before and after the measured requests shows whether it grows per
  * request.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
+import { tempDir } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from '#test/support/processes.js';
 import { percentile } from './support/stats.js';
 import { makeSyntheticRoot } from './support/syntheticRoot.js';
@@ -57,7 +57,7 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
   const requests = opts.requests ?? 1000;
   const warmup = opts.warmup ?? 200;
   const log = opts.log ?? (() => undefined);
-  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'altbackup-bench-listing-')));
+  const dir = opts.dir ?? tempDir('bench-listing');
   const today = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
   let server: RunningServer | undefined;
   let client: Client | undefined;

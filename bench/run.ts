@@ -6,10 +6,10 @@
  *
  *   npm run bench -- [--quick] [--only 1,3] [--runs N] [--keep]
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tempDir } from '@altbackup/shared/testing';
 import { REPO } from '#test/support/processes.js';
 import { Cleanup } from './support/cleanup.js';
 import { FULL, QUICK, makeContext, type Scenario } from './support/context.js';
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   ensureTools(log);
   const cleanup = new Cleanup();
   cleanup.onSignals(log);
-  const work = await mkdtemp(join(tmpdir(), 'altbackup-bench-'));
+  const work = tempDir('bench');
   if (!args.keep) cleanup.add('temp dir', () => rm(work, { recursive: true, force: true }));
   const ctx = makeContext({ quick: args.quick, runs: args.runs, sizes: args.quick ? QUICK : FULL, work, cleanup, log });
   const selected = SCENARIOS.filter((s) => args.only.length === 0 || args.only.includes(s.id));

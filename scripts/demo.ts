@@ -5,13 +5,14 @@
  * `ls`, `purge_target`, `extract_tracdb`, `examine_tracdb`, `purge_extracted`,
  * `status` and `report`.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDna } from '@altbackup/shared';
+import { tempDir } from '@altbackup/shared/testing';
 import { makeSampleTree } from '#test/support/sampleTree.js';
 import { runTarget, startSource, type CliResult } from '#test/support/processes.js';
+import { sampleTargetToml } from '#test/support/sampleConfig.js';
 import { waitListed } from '#test/support/waitListed.js';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '5' }, keep: { type: 'string', default: '3' }, dir: { type: 'string' } } });
@@ -27,7 +28,7 @@ function show(r: CliResult): void {
   console.log(`  -> exit ${r.code}`);
 }
 
-const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'altbackup-demo-')));
+const dir = values.dir ?? tempDir('demo');
 const sourceRoot = join(dir, 'source');
 const targetRoot = join(dir, 'target');
 const configFile = join(dir, 'altbackup.toml');
@@ -40,21 +41,7 @@ const server = await startSource(['--root', sourceRoot, '--log-level', 'warn']);
 const failures: string[] = [];
 try {
   banner(`altbackup-source serving ${sourceRoot} at ${server.url}`);
-  await writeFile(configFile, [
-    'timezone = "UTC"',
-    'wanted = ["dybsvn", "dybaux", "svnsetup"]',
-    'log_level = "warn"',
-    '[target]',
-    `root = ${JSON.stringify(targetRoot)}`,
-    `sources = ["http://nonexistent.invalid:7878", ${JSON.stringify(server.url)}]`,
-    `keep = ${Number(values.keep)}`,
-    'retry_min_delay = "100ms"',
-    '[expect]',
-    'dybsvn = 2',
-    'dybaux = 1',
-    'svnsetup = 1',
-    '',
-  ].join('\n'));
+  await writeFile(configFile, sampleTargetToml(targetRoot, ['http://nonexistent.invalid:7878', server.url], [`keep = ${Number(values.keep)}`]));
   const env = { ALTBACKUP_CONFIG: configFile };
   const step = async (title: string, args: string[], expectCode = 0): Promise<CliResult> => {
     banner(`${title}: altbackup ${args.join(' ')}`);

@@ -5,10 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, open, rename, rm, truncate, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { cp, mkdir, open, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
 import { startRecordedSource } from './support/recordedSource.js';
@@ -22,7 +23,7 @@ let withPending: SampleManifest; // the newest Trac tarball has none yet
 let config: string;
 
 before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'altbackup-check-'));
+  work = tempDir('check');
   complete = await makeSampleTree({ root: join(work, 'src-complete'), days: 1, end: DAY, bulk: 32 * 1024, pending: false });
   withPending = await makeSampleTree({ root: join(work, 'src-pending'), days: 1, end: DAY, bulk: 32 * 1024 });
   config = join(work, 'altbackup.toml');

@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CONFIG_KEYS, findCommand, loadConfig, type Program, type ProgramDef } from '@altbackup/shared';
 import { sourceProgram } from '@altbackup/source-server';
 import { targetProgram } from '@altbackup/target-puller';
+import { tempDir } from '@altbackup/shared/testing';
 import { REPO } from './support/processes.js';
 
 const DEPLOY = join(REPO, 'deploy');
@@ -94,7 +94,7 @@ describe('altbackup-cron.sh and altbackup-unit-failed.sh', () => {
   let dir: string;
   let bin: string;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'altbackup-cron-'));
+    dir = tempDir('cron');
     bin = join(dir, 'bin');
     await mkdir(bin);
   });

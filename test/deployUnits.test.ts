@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findCommand, type ProgramDef } from '@altbackup/shared';
 import { sourceProgram } from '@altbackup/source-server';
 import { targetProgram } from '@altbackup/target-puller';
+import { tempDir } from '@altbackup/shared/testing';
 import { REPO } from './support/processes.js';
 
 const UNITS_DIR = join(REPO, 'deploy', 'systemd');
@@ -53,7 +53,7 @@ describe('deploy/systemd units', () => {
   let root: string;
   before(async () => {
     if (missing) return;
-    root = await mkdtemp(join(tmpdir(), 'altbackup-units-'));
+    root = tempDir('units');
     await cp(SYSTEM_UNITS, join(root, SYSTEM_UNITS), { recursive: true, verbatimSymlinks: true });
     await mkdir(join(root, 'etc/systemd/system'), { recursive: true });
     for (const u of UNITS) await cp(join(UNITS_DIR, u), join(root, 'etc/systemd/system', u));

@@ -6,9 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, open, rm, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { flipByte, tempDir } from '@altbackup/shared/testing';
 import { filesUnder } from './support/pullFixtures.js';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
 import { makeSampleTree, type SampleManifest, type SampleTarball } from './support/sampleTree.js';
@@ -18,7 +18,7 @@ let sample: SampleManifest;
 let server: RunningServer;
 
 before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'altbackup-dry-'));
+  work = tempDir('dry');
   // The last 4 days up to today (UTC): `--since 4` selects them all.
   sample = await makeSampleTree({ root: join(work, 'src'), days: 4, bulk: 16 * 1024, pending: false });
   server = await startSource(['--root', sample.root, '--rescan-interval', '100ms']);
@@ -27,14 +27,6 @@ after(async () => {
   await server.stop();
   await rm(work, { recursive: true, force: true });
 });
-
-async function flipByte(file: string, at: number): Promise<void> {
-  const fh = await open(file, 'r+');
-  const one = Buffer.alloc(1);
-  await fh.read(one, 0, 1, at);
-  await fh.write(Buffer.from([one[0]! ^ 0xff]), 0, 1, at);
-  await fh.close();
-}
 
 const json = <T>(stdout: string): T => JSON.parse(stdout) as T;
 const pick = (m: SampleManifest, catfold: string, day: string): SampleTarball => m.tarballs.find((t) => t.catfold === catfold && t.day === day)!;
@@ -77,7 +69,7 @@ test('purge_target and extract_tracdb --dry-run say what the real runs do, a ref
   const common = ['--target', target, '--base', join(work, 'base'), '--since', '4', '--timezone', 'UTC'];
   // check_target finds the oldest Trac copy corrupt: it is not kept and not extracted.
   const bad = pick(sample, 'tracs', sample.days[0]!);
-  await flipByte(join(target, bad.path), 200);
+  flipByte(join(target, bad.path), 200);
   assert.equal((await runTarget([...common, 'check_target'])).code, 1);
 
   const dryExtract = await runTarget([...common, '--dry-run', 'extract_tracdb']);

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@altbackup/shared/testing';
 import { seededFaults, shiftRangeHeader, startFaultProxy, type Fault, type FaultRequest } from './support/faultProxy.js';
 
 const FILE = randomBytes(256 * 1024);
@@ -139,7 +141,7 @@ describe('fault proxy', () => {
   it('stallHeaders: no response at all, and close() still ends the stalled socket', async () => {
     const proxy = await startFaultProxy({ upstream: upstreamUrl, fault: () => ({ kind: 'stallHeaders' }) });
     const pending = get(proxy.url + PATH, {}, 60_000);
-    await waitFor(() => proxy.requests.length === 1);
+    await waitFor('the proxy to see the request', () => proxy.requests.length === 1, 10_000);
     const early = await Promise.race([pending, sleep(300).then(() => 'still waiting')]);
     assert.equal(early, 'still waiting');
     assert.equal(proxy.requests[0]!.status, undefined);
@@ -159,7 +161,7 @@ describe('fault proxy', () => {
       res.on('error', () => undefined);
     });
     req.on('error', () => undefined);
-    await waitFor(() => Buffer.concat(chunks).length === 5000);
+    await waitFor('the first 5000 bytes', () => Buffer.concat(chunks).length === 5000, 10_000);
     await sleep(300);
     assert.equal(Buffer.concat(chunks).length, 5000);
     assert.equal(ended, false);
@@ -167,7 +169,7 @@ describe('fault proxy', () => {
     assert.equal(proxy.requests[0]!.status, 200);
     assert.equal(proxy.requests[0]!.bytesSent, 5000);
     await proxy.close();
-    await waitFor(() => req.destroyed || req.socket?.destroyed === true);
+    await waitFor('close() to end the stalled socket', () => req.destroyed || req.socket?.destroyed === true, 10_000);
     assert.ok(Buffer.concat(chunks).equals(FILE.subarray(0, 5000)));
   });
 
@@ -301,16 +303,4 @@ function diffOffsets(a: Buffer, b: Buffer): number[] {
   const out: number[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) out.push(i);
   return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
-    await sleep(10);
-  }
 }

@@ -4,9 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, open, rename, rm, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, open, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree, type SampleManifest, type SampleTarball } from './support/sampleTree.js';
 import { startRecordedSource, type RecordedSource } from './support/recordedSource.js';
@@ -17,7 +17,7 @@ let sample: SampleManifest;
 let stub: RecordedSource;
 
 before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'altbackup-ls-'));
+  work = tempDir('ls');
   sample = await makeSampleTree({ root: join(work, 'src'), days: 2, end: DAY, bulk: 16 * 1024 });
   stub = await startRecordedSource(sample.root);
 });

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { tempDir } from '@altbackup/shared/testing';
 import { REPO, runNode } from './support/processes.js';
 
 interface Ping {
@@ -51,7 +51,7 @@ async function run(arg: string, notify: Record<string, string>): Promise<{ code:
 
 describe('withNotifications in a real process', () => {
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'altbackup-notify-proc-'));
+    dir = tempDir('notify-proc');
     server = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (d: string) => { body += d; });

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { formatDna, parseDna } from '@altbackup/shared';
+import { DAY, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource } from './support/processes.js';
 import { makeSampleTree } from './support/sampleTree.js';
 import {
-  DAY, FAST, assertMirror, bodyRequests, bytesSent, filesUnder, md5Of, pull, rigPool, tarballPath, tempDir, writeSourceTarball,
+  FAST, assertMirror, bodyRequests, bytesSent, filesUnder, pull, rigPool, tarballPath, writeSourceTarball,
 } from './support/pullFixtures.js';
 
 const rig = rigPool();
@@ -40,7 +41,7 @@ describe('pull: a day', () => {
       assert.ok(complete.length >= 4 && day.some((t) => t.pending));
       for (const t of complete) {
         const abs = join(dst, t.path);
-        assert.equal(md5Of(readFileSync(abs)), t.md5, t.path);
+        assert.equal(md5OfFile(abs), t.md5, t.path);
         const srcDna = readFileSync(join(src, t.path + '.dna'), 'utf8');
         const dstDna = readFileSync(abs + '.dna', 'utf8');
         // Canonical source sidecars are copied byte for byte; legacy forms (`L`, double quotes) are written canonically.
@@ -157,7 +158,7 @@ describe('pull: network faults', () => {
     assert.equal(bytesSent(r.proxy, A), size + 100_000);
   });
 
-  it('a file replaced on the source between attempts (new ETag) is fetched anew and verifies', async () => {
+  it('a file replaced on the source between attempts (new ETag) is refused, then fetched anew by the next run and verified', async () => {
     let replaced: ReturnType<typeof writeSourceTarball> | null = null;
     let src = '';
     const r = await rig((req) => {
@@ -167,13 +168,17 @@ describe('pull: network faults', () => {
     });
     src = r.src;
     writeSourceTarball(r.src, A, 3 * MiB);
+    const refused = await pull(r);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /pull-failed: .*: the source's file now has md5 [0-9a-f]{32}, its listing said [0-9a-f]{32}: it changed since it was listed/);
+    assert.equal(existsSync(join(r.dst, A)), false, 'not a byte of the new file under the final name');
+    const reqs = bodyRequests(r.proxy, A);
+    assert.equal(reqs[1]!.status, 200, 'If-Range with the old ETag answers the whole new file');
+    await r.settle();
     const res = await pull(r);
     ok(res);
     assert.ok(replaced);
     assert.deepEqual(assertMirror(r.src, r.dst, [replaced]), []);
-    const reqs = bodyRequests(r.proxy, A);
-    assert.equal(reqs[1]!.status, 200, 'If-Range with the old ETag answers the whole new file');
-    assert.match(res.stderr, /the source now has md5/);
   });
 
   it('one corrupted byte: detected, quarantined, refetched, verified', async () => {

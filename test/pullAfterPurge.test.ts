@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
 
@@ -22,7 +22,7 @@ describe('pull after purge_target', () => {
   const since = ['--since', '6'];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'altbackup-pull-purge-'));
+    dir = tempDir('pull-purge');
     target = join(dir, 'target');
     sample = await makeSampleTree({ root: join(dir, 'source'), days: 5, bulk: 16 * 1024, pending: false });
     server = await startSource(['--root', sample.root, '--timezone', 'UTC', '--log-level', 'warn']);

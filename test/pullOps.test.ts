@@ -7,11 +7,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DAY, tempDir, waitFor } from '@altbackup/shared/testing';
 import { runTarget, startSource } from './support/processes.js';
 import { makeTestPki } from './support/tls.js';
 import {
-  DAY, FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, pull, pullArgs, spawnPull, rigPool, tarballPath, tempDir, waitFor,
-  writeSourceTarball,
+  FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, pull, pullArgs, spawnPull, rigPool, tarballPath, writeSourceTarball,
 } from './support/pullFixtures.js';
 
 const rig = rigPool();
@@ -54,7 +54,7 @@ describe('pull: one run per target', () => {
     let firstErr = '';
     first.stderr!.setEncoding('utf8').on('data', (d: string) => { firstErr += d; });
     const lock = join(r.dst, '.altbackup/pull.lock');
-    await waitFor(() => existsSync(join(r.dst, A + '.part')), 20_000, 'the first pull to start its download');
+    await waitFor('the first pull to start its download', () => existsSync(join(r.dst, A + '.part')), 20_000);
     const second = await pull(r);
     assert.equal(second.code, 75);
     assert.match(lastLine(second.stderr), new RegExp(`^altbackup pull: locked: another pull holds .*pull\\.lock \\(pid ${first.pid}, started \\d{4}-\\d\\d-\\d\\dT`));
@@ -77,7 +77,7 @@ describe('pull: one run per target', () => {
     for (const fraction of [0.2, 0.5, 0.8]) {
       await r.settle();
       const child = spawnPull(pullArgs(r, ['--bwlimit', '2M']));
-      await waitFor(() => partSize() >= fraction * size, 30_000, `.part at ${fraction * 100}%`);
+      await waitFor(`.part at ${fraction * 100}%`, () => partSize() >= fraction * size, 30_000);
       child.kill('SIGKILL');
       await exited(child);
       resumedAt.push(partSize());
@@ -101,7 +101,7 @@ describe('pull: the hash state saved while downloading', () => {
     await r.settle();
     const child = spawnPull(pullArgs(r, ['--bwlimit', '4M', '--checkpoint', '1M']));
     // Past the fraction, and a checkpoint on disk: the resume has something to start from.
-    await waitFor(() => existsSync(part) && statSync(part).size >= fraction * size && existsSync(meta) && readFileSync(meta, 'utf8').includes('"hashed":{'), 30_000, `.part at ${fraction * 100}% with a checkpoint`);
+    await waitFor(`.part at ${fraction * 100}% with a checkpoint`, () => existsSync(part) && statSync(part).size >= fraction * size && existsSync(meta) && readFileSync(meta, 'utf8').includes('"hashed":{'), 30_000);
     child.kill('SIGKILL');
     await exited(child);
     return statSync(part).size;

@@ -6,13 +6,14 @@
  * was pulled. The same seed gives the same faults, so a failure replays.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { addDays } from '@altbackup/shared';
+import { DAY, md5OfFile } from '@altbackup/shared/testing';
 import { seededFaults } from './support/faultProxy.js';
 import {
-  DAY, assertMirror, filesUnder, md5Of, pull, startRig, tarballPath, writeSourceTarball, type Rig, type SourceFile,
+  assertMirror, filesUnder, pull, startRig, tarballPath, writeSourceTarball, type Rig, type SourceFile,
 } from './support/pullFixtures.js';
 
 const SEED = Number(process.env.ALTBACKUP_SOAK_SEED ?? 20240305);
@@ -62,7 +63,7 @@ describe('pull soak', () => {
         if (rel.endsWith('.tar.gz')) {
           const f = files.find((x) => x.path === rel);
           assert.ok(f, `run ${run}: unexpected ${rel}`);
-          assert.equal(md5Of(readFileSync(join(r.dst, rel))), f.md5, `run ${run}: final ${rel} does not verify`);
+          assert.equal(md5OfFile(join(r.dst, rel)), f.md5, `run ${run}: final ${rel} does not verify`);
           assert.ok(existsSync(join(r.dst, rel + '.dna')), `run ${run}: final ${rel} without sidecar`);
         } else if (rel.endsWith('.tar.gz.dna')) {
           assert.ok(existsSync(join(r.dst, rel.slice(0, -4))), `run ${run}: sidecar ${rel} without its tarball`);

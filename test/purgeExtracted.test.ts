@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Ledger } from '@altbackup/target-puller';
+import { tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree } from './support/sampleTree.js';
 
@@ -28,7 +28,7 @@ async function tree(root: string): Promise<string[]> {
 }
 
 test('purge_extracted keeps the newest keep_extracted per Trac and removes emptied folders', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'purge-extracted-'));
+  const dir = tempDir('purge-extracted');
   t.after(() => rm(dir, { recursive: true, force: true }));
   const target = join(dir, 'target');
   const base = join(dir, 'base');

@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { cp, mkdir, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { Ledger } from '@altbackup/target-puller';
 import { formatDna, parseDna } from '@altbackup/shared';
+import { md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
 
@@ -27,7 +27,7 @@ async function snapshot(root: string): Promise<Map<string, string>> {
       else if (e.isDirectory()) {
         out.set(rel + '/', 'dir');
         await walk(abs);
-      } else out.set(rel, createHash('md5').update(await readFile(abs)).digest('hex'));
+      } else out.set(rel, md5OfFile(abs));
     }
   };
   await walk(root);
@@ -64,7 +64,7 @@ interface Fixture {
  * time folder and a symlinked subfold pointing outside the root.
  */
 async function makeFixture(): Promise<Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'purge-target-'));
+  const dir = tempDir('purge-target');
   const source = join(dir, 'source');
   const target = join(dir, 'target');
   const outside = join(dir, 'outside');
@@ -91,7 +91,7 @@ async function makeFixture(): Promise<Fixture> {
     const rel = `2020/01/0${i}/104701/evil-${i}.tar.gz`;
     await mkdir(join(outside, rel, '..'), { recursive: true });
     await writeFile(join(outside, rel), `evil ${i}`);
-    await writeFile(join(outside, rel + '.dna'), formatDna({ dig: createHash('md5').update(`evil ${i}`).digest('hex'), size: `evil ${i}`.length }));
+    await writeFile(join(outside, rel + '.dna'), formatDna({ dig: md5Of(`evil ${i}`), size: `evil ${i}`.length }));
   }
   await symlink(outside, join(target, 'svn/evil'));
   await symlink(join(outside, '2020/01/01/104701'), join(target, 'svn/dybsvn', days[0]!, '235959'));

@@ -9,12 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Ledger } from '@altbackup/target-puller';
+import { tempDir } from '@altbackup/shared/testing';
 import { REPO, runTarget } from './support/processes.js';
 
 interface ChartJson {
@@ -58,11 +58,10 @@ function chartsOf(page: string): Map<string, ChartJson> {
   return out;
 }
 
-
 describe('altbackup report', () => {
   const runs = history();
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'altbackup-report-'));
+    dir = tempDir('report');
     target = join(dir, 'target');
     await mkdir(target);
     const ledger = Ledger.open(join(target, '.altbackup', 'ledger.sqlite'));

@@ -5,29 +5,29 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runSource, startSource } from './support/processes.js';
-import { md5File, rawRequest, sampleRoot, tempDir, tool } from './support/sourceServerFixture.js';
+import { rawRequest, sampleRoot, tool } from './support/sourceServerFixture.js';
 import type { SampleManifest } from './support/sampleTree.js';
 import { makeTestPki } from './support/tls.js';
 
 const TOKEN = 'tok-9f2c1d-not-for-logs';
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+const tmp = tempDir('authtls');
 let manifest: SampleManifest;
 let tokenFile: string;
 let valid: SampleManifest['tarballs'][number];
 
 before(async () => {
-  tmp = await tempDir('authtls');
-  manifest = await sampleRoot(join(tmp.dir, 'root'), 0);
+  manifest = await sampleRoot(join(tmp, 'root'), 0);
   valid = manifest.tarballs.find((t) => !t.pending)!;
-  tokenFile = join(tmp.dir, 'token');
+  tokenFile = join(tmp, 'token');
   await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
 });
 
 after(async () => {
-  await tmp?.remove();
+  await rm(tmp, { recursive: true, force: true });
 });
 
 test('token: none, wrong and right give 401, 401 and 200; /healthz stays open; the token is never logged', async () => {
@@ -43,10 +43,10 @@ test('token: none, wrong and right give 401, 401 and 200; /healthz stays open; t
       assert.equal((await rawRequest(server.url, url, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200, `${url} right token`);
     }
     assert.equal((await rawRequest(server.url, '/healthz')).status, 200);
-    const out = join(tmp.dir, 'curl-token.tar.gz');
+    const out = join(tmp, 'curl-token.tar.gz');
     const r = await tool('curl', ['-sS', '--fail', '-H', `Authorization: Bearer ${TOKEN}`, '-o', out, `${server.url}${path}`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await md5File(out), valid.md5);
+    assert.equal(md5OfFile(out), valid.md5);
   } finally {
     assert.equal(await server.stop(), 0);
   }
@@ -61,31 +61,31 @@ test('start-up refusals exit 2 with one line: non-loopback without token, empty 
   assert.match(exposed.stderr, /refusing to listen on 0\.0\.0\.0 without a token.*--insecure-no-auth/);
   assert.equal(exposed.stderr.trim().split('\n').length, 1);
 
-  const empty = join(tmp.dir, 'empty-token');
+  const empty = join(tmp, 'empty-token');
   await writeFile(empty, '\n');
   const r = await runSource(['serve', '--root', manifest.root, '--listen', '127.0.0.1:0', '--token-file', empty], { timeoutMs: 20_000 });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /token file .*empty-token is empty/);
 
-  const half = await runSource(['serve', '--root', manifest.root, '--listen', '127.0.0.1:0', '--tls-cert', join(tmp.dir, 'nope.pem')], { timeoutMs: 20_000 });
+  const half = await runSource(['serve', '--root', manifest.root, '--listen', '127.0.0.1:0', '--tls-cert', join(tmp, 'nope.pem')], { timeoutMs: 20_000 });
   assert.equal(half.code, 2);
   assert.match(half.stderr, /TLS needs both --tls-cert and --tls-key/);
 
-  const noRoot = await runSource(['serve', '--root', join(tmp.dir, 'missing'), '--listen', '127.0.0.1:0'], { timeoutMs: 20_000 });
+  const noRoot = await runSource(['serve', '--root', join(tmp, 'missing'), '--listen', '127.0.0.1:0'], { timeoutMs: 20_000 });
   assert.equal(noRoot.code, 2);
   assert.match(noRoot.stderr, /backup root .*missing cannot be read/);
 });
 
 test('TLS: curl trusts the test CA; without it the connection is refused', async () => {
-  const pki = await makeTestPki(tmp.dir);
+  const pki = await makeTestPki(tmp);
   const server = await startSource(['--root', manifest.root, '--timezone', 'UTC', '--tls-cert', pki.cert, '--tls-key', pki.key, '--token-file', tokenFile]);
   try {
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const url = `${server.url}/v1/files/${valid.path}`;
-    const out = join(tmp.dir, 'curl-tls.tar.gz');
+    const out = join(tmp, 'curl-tls.tar.gz');
     const ok = await tool('curl', ['-sS', '--fail', '--cacert', pki.ca, '-H', `Authorization: Bearer ${TOKEN}`, '-o', out, url]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(await md5File(out), valid.md5);
+    assert.equal(md5OfFile(out), valid.md5);
     const viaName = await tool('curl', ['-sS', '--fail', '--cacert', pki.ca, '--resolve', `localhost:${server.port}:127.0.0.1`, `https://localhost:${server.port}/healthz`]);
     assert.equal(viaName.code, 0, viaName.stderr);
     const untrusted = await tool('curl', ['-sS', '--fail', '-o', '/dev/null', url]);

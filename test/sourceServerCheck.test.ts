@@ -5,25 +5,25 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@altbackup/shared/testing';
 import { runSource } from './support/processes.js';
-import { sampleRoot, tempDir } from './support/sourceServerFixture.js';
+import { sampleRoot } from './support/sourceServerFixture.js';
 import type { SampleManifest } from './support/sampleTree.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+const tmp = tempDir('check');
 let manifest: SampleManifest;
 let oldDay: string;
 let newDay: string;
 
 before(async () => {
-  tmp = await tempDir('check');
-  manifest = await sampleRoot(join(tmp.dir, 'root'));
+  manifest = await sampleRoot(join(tmp, 'root'));
   [oldDay, newDay] = manifest.days as [string, string];
 });
 
 after(async () => {
-  await tmp?.remove();
+  await rm(tmp, { recursive: true, force: true });
 });
 
 const src = (args: string[], env: NodeJS.ProcessEnv = {}) => runSource(['--root', manifest.root, '--timezone', 'UTC', ...args], { env, timeoutMs: 60_000 });
@@ -47,7 +47,7 @@ test('check_source --json reports the same verdicts', async () => {
 });
 
 test('expected counts: met passes, a shortfall fails with exit 1', async () => {
-  const cfg = join(tmp.dir, 'expect.toml');
+  const cfg = join(tmp, 'expect.toml');
   await writeFile(cfg, '[expect]\ndybsvn = 2\nsvnsetup = 1\n');
   const met = await src(['--day', oldDay, '--wanted', 'dybsvn svnsetup', 'check_source'], { ALTBACKUP_CONFIG: cfg });
   assert.equal(met.code, 0, met.stdout + met.stderr);

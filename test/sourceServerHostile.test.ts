@@ -6,28 +6,28 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDna } from '@altbackup/shared';
+import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from './support/processes.js';
-import { md5, rawRequest, sampleRoot, tempDir } from './support/sourceServerFixture.js';
+import { rawRequest, sampleRoot } from './support/sourceServerFixture.js';
 import type { SampleManifest } from './support/sampleTree.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+const tmp = tempDir('hostile');
 let manifest: SampleManifest;
 let server: RunningServer;
 let valid: string;
 let leaf: string;
 
 before(async () => {
-  tmp = await tempDir('hostile');
-  manifest = await sampleRoot(join(tmp.dir, 'root'), 0);
+  manifest = await sampleRoot(join(tmp, 'root'), 0);
   valid = manifest.tarballs.find((t) => !t.pending && t.catfold === 'svn')!.path;
   leaf = valid.split('/').slice(0, 6).join('/');
-  const outside = join(tmp.dir, 'outside');
+  const outside = join(tmp, 'outside');
   const secret = Buffer.from(`${SECRET}\n`);
-  const secretDna = formatDna({ dig: md5(secret), size: secret.length });
+  const secretDna = formatDna({ dig: md5Of(secret), size: secret.length });
   // A whole fake root outside the served one, with complete tarballs in it.
   const fakeLeaf = join(outside, leaf);
   await mkdir(fakeLeaf, { recursive: true });
@@ -52,7 +52,7 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
-  await tmp?.remove();
+  await rm(tmp, { recursive: true, force: true });
 });
 
 function hostilePaths(): [string, string][] {
@@ -136,7 +136,7 @@ test('HEAD and other methods on hostile paths are refused too; the valid file is
   }
   const ok = await rawRequest(server.url, `/v1/files/${valid}`);
   assert.equal(ok.status, 200);
-  assert.equal(md5(ok.body), manifest.tarballs.find((t) => t.path === valid)!.md5);
+  assert.equal(md5Of(ok.body), manifest.tarballs.find((t) => t.path === valid)!.md5);
 });
 
 test('the listing shows none of the planted files', async () => {

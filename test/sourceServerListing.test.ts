@@ -5,26 +5,26 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { formatDna } from '@altbackup/shared';
+import { md5Of, tempDir, waitFor } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from './support/processes.js';
-import { md5, rawRequest, sampleRoot, tempDir, waitFor } from './support/sourceServerFixture.js';
+import { rawRequest, sampleRoot } from './support/sourceServerFixture.js';
 import type { SampleManifest } from './support/sampleTree.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+const tmp = tempDir('listing');
 let manifest: SampleManifest;
 let server: RunningServer;
 
 before(async () => {
-  tmp = await tempDir('listing');
-  manifest = await sampleRoot(join(tmp.dir, 'root'));
+  manifest = await sampleRoot(join(tmp, 'root'));
   server = await startSource(['--root', manifest.root, '--timezone', 'UTC', '--rescan-interval', '200ms']);
 });
 
 after(async () => {
   assert.equal(await server?.stop(), 0, 'serve exits 0 on SIGTERM');
-  await tmp?.remove();
+  await rm(tmp, { recursive: true, force: true });
 });
 
 interface Listed { path: string; size: number; dna: { dig: string; size: number } | null; etag: string; day: string; mtime: string }
@@ -109,15 +109,15 @@ test('a new tarball shows as pending, then complete once its sidecar appears, wi
   assert.equal(pending.size, body.length);
   assert.equal((await rawRequest(server.url, `/v1/files/${path}`)).status, 404, 'not served while pending');
 
-  await writeFile(abs + '.dna', formatDna({ dig: md5(body), size: body.length }));
+  await writeFile(abs + '.dna', formatDna({ dig: md5Of(body), size: body.length }));
   const complete = await waitFor('the new tarball to be listed as complete', async () => {
     const b = JSON.parse((await listing(`day=${day}`)).body) as Body;
     return b.tarballs.find((t) => t.path === path);
   });
-  assert.deepEqual(complete.dna, { dig: md5(body), size: body.length });
+  assert.deepEqual(complete.dna, { dig: md5Of(body), size: body.length });
   const got = await rawRequest(server.url, `/v1/files/${path}`);
   assert.equal(got.status, 200);
-  assert.equal(md5(got.body), md5(body));
+  assert.equal(md5Of(got.body), md5Of(body));
 });
 
 test('healthz names no file; metrics count requests and the catalog', async () => {

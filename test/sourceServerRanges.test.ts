@@ -6,16 +6,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import { formatDna, reprDigestOf } from '@altbackup/shared';
+import { md5Of, md5OfFile, tempDir, waitFor } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from './support/processes.js';
-import { md5, md5File, rawRequest, sampleRoot, tempDir, tool } from './support/sourceServerFixture.js';
+import { rawRequest, sampleRoot, tool } from './support/sourceServerFixture.js';
 import type { SampleManifest, SampleTarball } from './support/sampleTree.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+const tmp = tempDir('ranges');
 let manifest: SampleManifest;
 let server: RunningServer;
 let big: SampleTarball;
@@ -24,12 +24,11 @@ let whole: Buffer;
 let huge: { path: string; md5: string };
 
 before(async () => {
-  tmp = await tempDir('ranges');
-  manifest = await sampleRoot(join(tmp.dir, 'root'), 3 * 1024 * 1024);
+  manifest = await sampleRoot(join(tmp, 'root'), 3 * 1024 * 1024);
   big = manifest.tarballs.filter((t) => !t.pending).sort((a, b) => b.size - a.size)[0]!;
   whole = await readFile(join(manifest.root, big.path));
   const hugeBody = Buffer.alloc(64 * 1024 * 1024, 7);
-  huge = { path: `${big.path.split('/').slice(0, 6).join('/')}/huge-1.tar.gz`, md5: md5(hugeBody) };
+  huge = { path: `${big.path.split('/').slice(0, 6).join('/')}/huge-1.tar.gz`, md5: md5Of(hugeBody) };
   await writeFile(join(manifest.root, huge.path), hugeBody);
   await writeFile(join(manifest.root, huge.path + '.dna'), formatDna({ dig: huge.md5, size: hugeBody.length }));
   server = await startSource(['--root', manifest.root, '--timezone', 'UTC']);
@@ -37,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
-  await tmp?.remove();
+  await rm(tmp, { recursive: true, force: true });
 });
 
 const url = () => `${server.url}/v1/files/${big.path}`;
@@ -84,38 +83,38 @@ test('If-Range: current ETag gives 206, stale ETag or date gives the whole file'
     const r = await get({ range: 'bytes=100-199', 'if-range': stale });
     assert.equal(r.status, 200, stale);
     assert.equal(r.body.length, big.size, stale);
-    assert.equal(md5(r.body), big.md5, stale);
+    assert.equal(md5Of(r.body), big.md5, stale);
   }
 });
 
 test('curl downloads it whole, and `curl -C -` finishes a half download', async () => {
-  const full = join(tmp.dir, 'curl-full.tar.gz');
+  const full = join(tmp, 'curl-full.tar.gz');
   const r = await tool('curl', ['-sS', '--fail', '-o', full, url()]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await md5File(full), big.md5);
-  const half = join(tmp.dir, 'curl-half.tar.gz');
+  assert.equal(md5OfFile(full), big.md5);
+  const half = join(tmp, 'curl-half.tar.gz');
   await writeFile(half, whole.subarray(0, Math.floor(big.size / 2)));
   const resumed = await tool('curl', ['-sS', '--fail', '-C', '-', '-o', half, url()]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal((await stat(half)).size, big.size);
-  assert.equal(await md5File(half), big.md5);
+  assert.equal(md5OfFile(half), big.md5);
 });
 
 test('`wget -c` finishes a partial download', async () => {
-  const dir = join(tmp.dir, 'wget');
+  const dir = join(tmp, 'wget');
   await tool('mkdir', ['-p', dir]);
   const part = join(dir, big.name);
   await writeFile(part, whole.subarray(0, 12345));
   const r = await tool('wget', ['-q', '-c', '-O', part, url()]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await md5File(part), big.md5);
+  assert.equal(md5OfFile(part), big.md5);
 });
 
 test('aria2c splits the download over several ranged connections and gets it right', async () => {
-  const dir = join(tmp.dir, 'aria2');
+  const dir = join(tmp, 'aria2');
   const r = await tool('aria2c', ['-q', '-x', '4', '-s', '4', '-k', '1M', '--min-split-size=1M', '--allow-overwrite=true', '--auto-file-renaming=false', '-d', dir, '-o', 'got.tar.gz', url()]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.equal(await md5File(join(dir, 'got.tar.gz')), big.md5);
+  assert.equal(md5OfFile(join(dir, 'got.tar.gz')), big.md5);
 });
 
 test('sidecar route returns the sidecar as stored', async () => {
@@ -141,13 +140,9 @@ test('SIGTERM: a running download may finish within the grace period, then exit 
   const res = await pausedDownload(own.url, huge.path);
   const exited = new Promise<number | null>((resolve) => own.child.once('exit', (code) => resolve(code)));
   own.child.kill('SIGTERM');
-  // The signal lands when the server next runs: poll (bounded) until new
-  // connections are refused while the download above is still open.
-  let refused = false;
-  for (const until = Date.now() + 10_000; !refused && Date.now() < until; await sleep(50)) {
-    refused = await rawRequest(own.url, '/healthz').then(() => false, () => true);
-  }
-  assert.ok(refused, 'no new connections once stopping');
+  // The signal lands when the server next runs: wait until new connections
+  // are refused while the download above is still open.
+  await waitFor('no new connections once stopping', () => rawRequest(own.url, '/healthz').then(() => false, () => true), 10_000);
   const done = new Promise<void>((resolve, reject) => {
     res.on('data', (c: Buffer) => received.push(c));
     res.on('end', resolve);
@@ -155,7 +150,7 @@ test('SIGTERM: a running download may finish within the grace period, then exit 
   });
   res.resume();
   await done;
-  assert.equal(md5(Buffer.concat(received)), huge.md5, 'the running download completed');
+  assert.equal(md5Of(Buffer.concat(received)), huge.md5, 'the running download completed');
   assert.equal(await exited, 0);
 });
 

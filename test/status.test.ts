@@ -10,13 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addDays, formatDna, todayIn } from '@altbackup/shared';
+import { tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { sampleTargetToml } from './support/sampleConfig.js';
 import { waitListed } from './support/waitListed.js';
 
 interface PromFamily {
@@ -77,37 +78,17 @@ function value(families: PromFamily[], name: string, labels: Record<string, stri
   return Number(m.value);
 }
 
-async function writeConfig(file: string, root: string, sources: string[], extra: string[] = []): Promise<void> {
-  await writeFile(file, [
-    'timezone = "UTC"',
-    'wanted = ["dybsvn", "dybaux", "svnsetup"]',
-    'log_level = "warn"',
-    '[target]',
-    `root = ${JSON.stringify(root)}`,
-    `sources = ${JSON.stringify(sources)}`,
-    'retry_min_delay = "100ms"',
-    'connect_timeout = "2s"',
-    'header_timeout = "2s"',
-    ...extra,
-    '[expect]',
-    'dybsvn = 2',
-    'dybaux = 1',
-    'svnsetup = 1',
-    '',
-  ].join('\n'));
-}
-
 const status = (args: string[] = [], file = cfg) => runTarget(['status', ...args], { env: { ALTBACKUP_CONFIG: file }, timeoutMs: 60_000 });
 
 describe('altbackup status after real pulls', () => {
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'altbackup-status-'));
+    dir = tempDir('status');
     sourceRoot = join(dir, 'source');
     target = join(dir, 'target');
     manifest = await makeSampleTree({ root: sourceRoot, days: 3, bulk: 64 * 1024, seed: 'status', end: TODAY, pending: true });
     server = await startSource(['--root', sourceRoot, '--rescan-interval', '200ms', '--log-level', 'warn']);
     cfg = join(dir, 'altbackup.toml');
-    await writeConfig(cfg, target, [server.url]);
+    await writeFile(cfg, sampleTargetToml(target, [server.url], ['connect_timeout = "2s"', 'header_timeout = "2s"']));
     const pull = await runTarget(['pull', '--since', '3'], { env: { ALTBACKUP_CONFIG: cfg }, timeoutMs: 120_000 });
     assert.equal(pull.code, 0, pull.stderr);
   });
@@ -203,7 +184,7 @@ describe('altbackup status after real pulls', () => {
 describe('altbackup status on an old mirror', () => {
   let old: string;
   before(async () => {
-    old = await mkdtemp(join(tmpdir(), 'altbackup-status-old-'));
+    old = tempDir('status-old');
   });
   after(async () => {
     await rm(old, { recursive: true, force: true });

@@ -6,10 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
 import { bittenRowsFor, expectedExamine, makeSampleTree, type SampleManifest } from './support/sampleTree.js';
 
@@ -37,7 +36,7 @@ function sqliteAnswer(db: string, windowDays: number): string[] {
 
 async function fingerprint(file: string): Promise<{ md5: string; mtimeMs: number; size: number }> {
   const st = await stat(file);
-  return { md5: createHash('md5').update(await readFile(file)).digest('hex'), mtimeMs: st.mtimeMs, size: st.size };
+  return { md5: md5OfFile(file), mtimeMs: st.mtimeMs, size: st.size };
 }
 
 interface Env {
@@ -51,7 +50,7 @@ interface Env {
 }
 
 async function setup(): Promise<Env> {
-  const dir = await mkdtemp(join(tmpdir(), 'examine-tracdb-'));
+  const dir = tempDir('examine-tracdb');
   const target = join(dir, 'target');
   const base = join(dir, 'base');
   const now = new Date();

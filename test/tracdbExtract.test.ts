@@ -6,19 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { formatDna } from '@altbackup/shared';
 import { Ledger } from '@altbackup/target-puller';
+import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
-
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 async function filesBelow(root: string, skip: (rel: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = [];
@@ -44,7 +42,7 @@ interface Env {
 }
 
 async function setup(): Promise<Env> {
-  const dir = await mkdtemp(join(tmpdir(), 'extract-tracdb-'));
+  const dir = tempDir('extract-tracdb');
   const target = join(dir, 'target');
   const base = join(dir, 'base');
   const cwd = join(dir, 'cwd', 'deep');
@@ -65,7 +63,7 @@ test('extract_tracdb writes the member byte-identically, sqlite3 reads it, a sec
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^extracted ${db!.path} -> ${out} `, 'm'));
   const member = execFileSync('sh', ['-c', 'tar -xzOf "$1" dybsvn/db/trac.db | md5sum', 'sh', join(e.target, db!.path)], { encoding: 'utf8' }).split(' ')[0];
-  assert.equal(md5(await readFile(out)), member, 'md5 equals tar -xzOf ... | md5sum');
+  assert.equal(md5Of(await readFile(out)), member, 'md5 equals tar -xzOf ... | md5sum');
   assert.equal(member, db!.md5);
   const count = execFileSync('sqlite3', [out, 'SELECT count(*) FROM bitten_build'], { encoding: 'utf8' }).trim();
   assert.equal(Number(count), e.manifest.bitten[day]!.length);
@@ -84,7 +82,7 @@ test('extract_tracdb writes the member byte-identically, sqlite3 reads it, a sec
   await truncate(out, 1000);
   const redo = await runTarget([...e.args, '--day', day, 'extract_tracdb']);
   assert.equal(redo.code, 0, redo.stderr);
-  assert.equal(md5(await readFile(out)), db!.md5);
+  assert.equal(md5Of(await readFile(out)), db!.md5);
 
   const ledger = Ledger.open(join(e.target, '.altbackup/ledger.sqlite'));
   try {
@@ -194,7 +192,7 @@ test('hostile and broken archives: one clear line each, nothing written outside 
     const bytes = await h.make(escape);
     await mkdir(join(abs, '..'), { recursive: true });
     await writeFile(abs, bytes);
-    await writeFile(abs + '.dna', formatDna({ dig: md5(bytes), size: bytes.length }));
+    await writeFile(abs + '.dna', formatDna({ dig: md5Of(bytes), size: bytes.length }));
     const r = await runTarget([...e.args, '--day', day, 'extract_tracdb'], { cwd: e.cwd });
     assert.equal(r.code, 1, `${h.what}: exit 1`);
     const lines = r.stderr.trim().split('\n');

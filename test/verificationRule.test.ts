@@ -7,9 +7,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { flipByte, tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
 import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
 
@@ -19,7 +19,7 @@ let sample: SampleManifest;
 let server: RunningServer;
 
 before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'altbackup-rule-'));
+  work = tempDir('rule');
   sample = await makeSampleTree({ root: join(work, 'src'), days: 1, end: DAY, bulk: 32 * 1024, pending: false });
   server = await startSource(['--root', sample.root, '--rescan-interval', '100ms']);
 });
@@ -37,11 +37,7 @@ test('after a failed check_target and a new verified copy, every command agrees 
 
   // Corrupt one byte of the mirrored Trac tarball: check_target records the mismatch.
   const abs = join(target, trac.path);
-  const fh = await open(abs, 'r+');
-  const one = Buffer.alloc(1);
-  await fh.read(one, 0, 1, 1000);
-  await fh.write(Buffer.from([one[0]! ^ 0xff]), 0, 1, 1000);
-  await fh.close();
+  flipByte(abs, 1000);
   const check = await runTarget([...common, 'check_target']);
   assert.equal(check.code, 1);
   assert.match(check.stderr, new RegExp(`MISMATCH ${trac.path}`));

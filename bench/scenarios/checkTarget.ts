@@ -1,11 +1,11 @@
 /** Measure 3: `check_target --all` over four tarballs against `md5sum` of the same files. */
 import { join } from 'node:path';
-import { targetOk, Unavailable } from '../support/altbackup.js';
+import { targetOk } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import { layoutPath, makeTarball, type BenchTarball } from '../support/data.js';
 import { expectMd5, md5sum } from '../support/pulled.js';
 import { formatBytes, formatSeconds, type Row } from '../support/report.js';
-import { attempt, compareRow } from '../support/rows.js';
+import { attempt, attempts, compareRow } from '../support/rows.js';
 
 /** Four tarballs as a day on the target holds them (two dybsvn, one dybaux, one svnsetup). */
 const NAMES = [
@@ -24,7 +24,7 @@ export const checkTargetScenario: Scenario = {
     for (const [catfold, subfold, name, wanted] of NAMES) {
       tarballs.push(await makeTarball(root, layoutPath(catfold, subfold, name), ctx.sizes.check, `check-${name}`, wanted));
     }
-    const state: { why: Unavailable | null } = { why: null };
+    const state = attempts();
     const alt: number[] = [];
     const md5: number[] = [];
     for (let i = 0; i < ctx.runs; i++) {

@@ -1,18 +1,19 @@
 /** Measure 4: `extract_tracdb` of the big trac.db member against `tar -xzf ARCHIVE MEMBER`. */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DAY } from '@altbackup/shared/testing';
 import { targetWithRss, unavailableFrom, Unavailable } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
-import { BENCH_DAY, BENCH_TIME } from '../support/data.js';
+import { BENCH_TIME } from '../support/data.js';
 import { runOk } from '../support/exec.js';
 import { formatBytes, formatMB, formatSeconds, type Row } from '../support/report.js';
-import { attempt, compareRow } from '../support/rows.js';
+import { attempt, attempts, compareRow } from '../support/rows.js';
 import { median } from '../support/stats.js';
 import { makeTracTarball, type TracTarball } from '../support/tracTarball.js';
 
 /** Where SPEC 3 says extract_tracdb writes: <base>/tracs/<name>/YYYY/MM/DD/HHMMSS/<name>/db/trac.db. */
 export function extractedPath(base: string, t: TracTarball): string {
-  return join(base, 'tracs', t.wanted, BENCH_DAY, BENCH_TIME, t.member);
+  return join(base, 'tracs', t.wanted, DAY, BENCH_TIME, t.member);
 }
 
 async function expectSize(what: string, file: string, size: number): Promise<void> {
@@ -31,14 +32,14 @@ export const extractScenario: Scenario = {
     ctx.log(`generated ${t.rel} (${formatBytes(t.size)}, ${t.member} ${formatBytes(t.memberSize)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const base = join(dir, 'extracted');
     const tarOut = join(dir, 'tar-out');
-    const state: { why: Unavailable | null } = { why: null };
+    const state = attempts();
     const alt: number[] = [];
     const rss: number[] = [];
     const tarMs: number[] = [];
     for (let i = 0; i < ctx.runs; i++) {
       ctx.log(`  run ${i + 1}/${ctx.runs}`);
       await attempt(state, async () => {
-        const r = await targetWithRss(['extract_tracdb', '--target', targetRoot, '--base', base, '--day', BENCH_DAY, '--wanted', t.wanted, '--log-level', 'warn'], join(dir, 'time-v.txt'), { timeoutMs: 600_000 });
+        const r = await targetWithRss(['extract_tracdb', '--target', targetRoot, '--base', base, '--day', DAY, '--wanted', t.wanted, '--log-level', 'warn'], join(dir, 'time-v.txt'), { timeoutMs: 600_000 });
         if (r.code !== 0) throw unavailableFrom('altbackup extract_tracdb', r);
         await expectSize('extract_tracdb', extractedPath(base, t), t.memberSize);
         alt.push(r.ms);

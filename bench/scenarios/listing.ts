@@ -9,14 +9,14 @@ import { benchListing } from '../listing.js';
 import { Unavailable } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import { formatMs, formatSeconds, type Row } from '../support/report.js';
-import { absoluteRow, attempt } from '../support/rows.js';
+import { absoluteRow, attempt, attempts } from '../support/rows.js';
 import { median } from '../support/stats.js';
 
 export const listingScenario: Scenario = {
   id: 5,
   title: 'listing latency and first answer on a large root',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const state: { why: Unavailable | null } = { why: null };
+    const state = attempts();
     const first: number[] = [];
     const p50: number[] = [];
     const p99: number[] = [];

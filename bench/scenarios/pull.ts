@@ -4,13 +4,13 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { recordServerPeak, startAltSource, targetWithRss, unavailableFrom, Unavailable, type SourceServer } from '../support/altbackup.js';
+import { recordServerPeak, startAltSource, targetWithRss, unavailableFrom, type SourceServer } from '../support/altbackup.js';
 import type { BenchContext, Scenario } from '../support/context.js';
 import { runOk, settleDisk } from '../support/exec.js';
 import { startNginx } from '../support/nginx.js';
 import { checkPulled, expectMd5, md5sum, pullArgs } from '../support/pulled.js';
 import { formatBytes, formatSeconds, type Row } from '../support/report.js';
-import { attempt, compareRow } from '../support/rows.js';
+import { attempt, attempts, compareRow } from '../support/rows.js';
 import { median } from '../support/stats.js';
 import { startSshd } from '../support/sshd.js';
 
@@ -39,7 +39,7 @@ export const pullScenario: Scenario = {
     const { root, tarball } = await ctx.bigTarball();
     const dir = join(ctx.work, 'pull');
     await mkdir(dir, { recursive: true });
-    const state: { why: Unavailable | null } = { why: null };
+    const state = attempts();
 
     const sshd = await startSshd(join(dir, 'sshd'));
     const stopSshd = ctx.cleanup.add('sshd', sshd.stop);

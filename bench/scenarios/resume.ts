@@ -15,7 +15,7 @@ import type { BenchTarball } from '../support/data.js';
 import { settleDisk, start } from '../support/exec.js';
 import { checkPulled, pullArgs } from '../support/pulled.js';
 import { formatBytes, formatSeconds, type Row } from '../support/report.js';
-import { absoluteRow, attempt, compareRow } from '../support/rows.js';
+import { absoluteRow, attempt, attempts, compareRow } from '../support/rows.js';
 
 const CUT_AT = 0.6;
 
@@ -143,7 +143,7 @@ export const resumeScenario: Scenario = {
     const { root, tarball } = await ctx.bigTarball();
     const dir = join(ctx.work, 'resume');
     await mkdir(dir, { recursive: true });
-    const state: { why: Unavailable | null } = { why: null };
+    const state = attempts();
     const full: number[] = [];
     const resume: number[] = [];
     const again: number[] = [];

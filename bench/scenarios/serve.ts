@@ -8,7 +8,7 @@ import type { BenchContext, Scenario } from '../support/context.js';
 import { nowMs, runOk } from '../support/exec.js';
 import { startNginx } from '../support/nginx.js';
 import { formatBytes, formatRate, type Row } from '../support/report.js';
-import { attempt, compareRow } from '../support/rows.js';
+import { attempt, attempts, compareRow } from '../support/rows.js';
 
 /** Aggregate bytes/s of `n` concurrent `curl -o /dev/null` downloads of `url`. */
 export async function curlThroughput(url: string, size: number, n: number): Promise<number> {
@@ -33,7 +33,7 @@ export const serveScenario: Scenario = {
     const dir = join(ctx.work, 'serve');
     const nginx = await startNginx(join(dir, 'nginx'), root);
     const stopNginx = ctx.cleanup.add('nginx (6)', nginx.stop);
-    const state: { why: Unavailable | null } = { why: null };
+    const state = attempts();
     const alt: SourceServer | null = await attempt(state, () => startAltSource(root));
     const stopAlt = alt ? ctx.cleanup.add('altbackup-source (6)', alt.stop) : async () => {};
     const ngUrl = `${nginx.url}/${tarball.rel}`;

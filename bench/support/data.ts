@@ -9,12 +9,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { formatDna, formatTarballPath, sidecarPathOf, type Dna } from '@altbackup/shared';
+import { DAY } from '@altbackup/shared/testing';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
-/** The bench's fixed backup day and run time (any valid layout values do). */
-export const BENCH_DAY = '2024/03/15';
+/** The bench's fixed run time (any valid layout value does; the day is the fixtures' DAY). */
 export const BENCH_TIME = '104701';
 
 export interface BenchTarball {
@@ -28,7 +28,7 @@ export interface BenchTarball {
   wanted: string;
 }
 
-export function layoutPath(catfold: string, subfold: string, name: string, day = BENCH_DAY, time = BENCH_TIME): string {
+export function layoutPath(catfold: string, subfold: string, name: string, day = DAY, time = BENCH_TIME): string {
   return formatTarballPath({ catfold, subfold, day, time, name });
 }
 

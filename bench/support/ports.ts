@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@altbackup/shared/testing';
 import { start, stopChild } from './exec.js';
 
 /** A currently free TCP port on 127.0.0.1 (the kernel picks it). */
@@ -26,13 +26,10 @@ function tryConnect(port: number): Promise<boolean> {
 
 /** Waits until something accepts connections on 127.0.0.1:port, as long as `child` runs. */
 async function waitForPort(port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  await waitFor(`something listening on 127.0.0.1:${port}`, () => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process meant to listen on 127.0.0.1:${port} exited`);
-    if (await tryConnect(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    return tryConnect(port);
+  }, timeoutMs);
 }
 
 /**

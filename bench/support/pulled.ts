@@ -2,12 +2,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDna, sidecarPathOf } from '@altbackup/shared';
+import { DAY } from '@altbackup/shared/testing';
 import { Unavailable } from './altbackup.js';
-import { BENCH_DAY, type BenchTarball } from './data.js';
+import type { BenchTarball } from './data.js';
 import { runOk } from './exec.js';
 
 export function pullArgs(sourceUrl: string, targetRoot: string, t: BenchTarball): string[] {
-  return ['pull', '--source', sourceUrl, '--target', targetRoot, '--day', BENCH_DAY, '--wanted', t.wanted, '--log-level', 'warn'];
+  return ['pull', '--source', sourceUrl, '--target', targetRoot, '--day', DAY, '--wanted', t.wanted, '--log-level', 'warn'];
 }
 
 /**

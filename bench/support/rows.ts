@@ -62,8 +62,17 @@ export function absoluteRow(s: AbsoluteSpec): Row {
   return { ...base, altbackup: s.display ?? s.format(v), met: s.ok(v), ...(s.note ? { note: s.note } : {}) };
 }
 
+/** A scenario's altbackup runs so far: `why` holds the Unavailable that stopped them. */
+export interface Attempts {
+  why: Unavailable | null;
+}
+
+export function attempts(): Attempts {
+  return { why: null };
+}
+
 /** Runs an altbackup step; an Unavailable stops further altbackup runs of the scenario, anything else is a bench bug. */
-export async function attempt<T>(state: { why: Unavailable | null }, step: () => Promise<T>): Promise<T | null> {
+export async function attempt<T>(state: Attempts, step: () => Promise<T>): Promise<T | null> {
   if (state.why) return null;
   try {
     return await step();

@@ -6,10 +6,10 @@
  * not the disk. Written with synchronous calls, the fastest way to make
  * ~150,000 small files and folders.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daysEndingAt, formatDna } from '@altbackup/shared';
+import { md5Of } from '@altbackup/shared/testing';
 
 export const SUBFOLDS: readonly [string, string, string][] = [
   ['svn', 'dybsvn', 'dybsvn-'],
@@ -54,7 +54,7 @@ export function makeSyntheticRoot(root: string, tarballs: number, end: string): 
       const body = Buffer.from(`${catfold}/${subfold} ${day}\n`);
       const file = join(dir, nameFor(prefix, d));
       writeFileSync(file, body);
-      writeFileSync(file + '.dna', formatDna({ dig: createHash('md5').update(body).digest('hex'), size: body.length }));
+      writeFileSync(file + '.dna', formatDna({ dig: md5Of(body), size: body.length }));
       made++;
     }
   }

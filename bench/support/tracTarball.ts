@@ -5,11 +5,11 @@
  * bits of entropy, about 2:1 under gzip) and is Huffman-coded only, which
  * generates at hundreds of MB/s yet makes the reader inflate every byte.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
+import { tempDir } from '@altbackup/shared/testing';
 import { writeTarGz } from '#test/support/sampleTree.js';
 import { MiB, keystream, layoutPath, writeSidecar, type BenchTarball } from './data.js';
 
@@ -21,7 +21,7 @@ export interface TracTarball extends BenchTarball {
 
 /** A small but real trac.db: SQLite header, bitten_build with a few builds. */
 async function seedDatabase(): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-tracdb-'));
+  const dir = tempDir('bench-tracdb');
   try {
     const file = join(dir, 'trac.db');
     const db = new Database(file);

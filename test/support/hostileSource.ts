@@ -5,10 +5,10 @@
  * serves a listing and byte ranges the way altbackup-source does, so a test
  * changes only the one answer it is about.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatDna, parseTarballPath, type Dna, type ListedTarball, type ListingBody } from '@altbackup/shared';
+import { md5Of } from '@altbackup/shared/testing';
 
 export interface HostileFile {
   path: string;
@@ -45,7 +45,7 @@ export interface HostileSource {
 }
 
 export function dnaOf(data: Buffer): Dna {
-  return { dig: createHash('md5').update(data).digest('hex'), size: data.length };
+  return { dig: md5Of(data), size: data.length };
 }
 
 export function listedEntry(f: HostileFile): ListedTarball {

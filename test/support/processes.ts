@@ -13,6 +13,8 @@ export const SOURCE_CLI = resolve(REPO, 'packages/source-server/dist/cli.js');
 export const TARGET_CLI = resolve(REPO, 'packages/target-puller/dist/cli.js');
 /** The `altbackup` command as installed (a wrapper that starts node with the flags it needs). */
 export const TARGET_BIN = resolve(REPO, 'packages/target-puller/bin/altbackup');
+/** The `altbackup-source` command as installed. */
+export const SOURCE_BIN = resolve(REPO, 'packages/source-server/bin/altbackup-source');
 
 export interface CliResult {
   code: number | null;

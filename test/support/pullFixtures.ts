@@ -5,31 +5,20 @@
  * target holds afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { formatDna, formatTarballPath } from '@altbackup/shared';
+import { DAY, md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
 import { randomBytesFrom, seedFrom } from './sampleTree.js';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
 import { waitListed } from './waitListed.js';
 
-export const DAY = '2024/03/05';
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `altbackup-${prefix}-`));
-}
-
 export interface SourceFile {
   path: string;
   size: number;
   md5: string;
-}
-
-export function md5Of(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
 }
 
 /**
@@ -78,7 +67,6 @@ export interface Rig {
 function completeUnder(src: string): string[] {
   return filesUnder(src).filter((f) => f.endsWith('.tar.gz') && existsSync(join(src, f + '.dna')));
 }
-
 
 /** A source tree, the real server on it, and the fault proxy in front. */
 export async function startRig(fault?: FaultFn, serverArgs: string[] = []): Promise<Rig> {
@@ -157,22 +145,13 @@ export function assertMirror(src: string, dst: string, files: readonly SourceFil
   for (const f of files) {
     const abs = join(dst, f.path);
     if (!existsSync(abs)) { problems.push(`${f.path}: missing`); continue; }
-    if (md5Of(readFileSync(abs)) !== f.md5) problems.push(`${f.path}: md5 differs`);
+    if (md5OfFile(abs) !== f.md5) problems.push(`${f.path}: md5 differs`);
     if (!existsSync(abs + '.dna') || readFileSync(abs + '.dna', 'utf8') !== readFileSync(join(src, f.path + '.dna'), 'utf8')) problems.push(`${f.path}: sidecar differs`);
   }
   const expected = [...files.flatMap((f) => [f.path, f.path + '.dna']), ...extra].sort();
   const actual = filesUnder(dst);
   if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`files: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
   return problems;
-}
-
-/** Waits until `check` holds, polling; rejects after `ms`. */
-export async function waitFor(check: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

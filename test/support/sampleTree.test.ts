@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { md5Of, tempDir } from '@altbackup/shared/testing';
 import {
   bittenRowsFor,
   dayNumber,
@@ -29,7 +28,7 @@ const END = '2024/03/10';
 
 const tmpDirs: string[] = [];
 async function tmp(): Promise<string> {
-  const d = await mkdtemp(path.join(os.tmpdir(), 'sampletree-test-'));
+  const d = tempDir('sampletree-test');
   tmpDirs.push(d);
   return d;
 }
@@ -37,7 +36,6 @@ after(async () => {
   await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const abs = (m: SampleManifest, rel: string) => path.join(m.root, ...rel.split('/'));
 
 async function tarList(file: string): Promise<string[]> {
@@ -214,7 +212,7 @@ describe('makeSampleTree', () => {
       const file = abs(m, t.path);
       const buf = await readFile(file);
       assert.equal(buf.length, t.size, t.path);
-      assert.equal(md5(buf), t.md5, t.path);
+      assert.equal(md5Of(buf), t.md5, t.path);
       // Deterministic gzip header: magic, deflate, no flags, mtime 0.
       assert.deepEqual([...buf.subarray(0, 8)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
       const st = await stat(file);
@@ -277,7 +275,7 @@ describe('makeSampleTree', () => {
       assert.equal(t.member, TRACDB_MEMBER);
       const bytes = await tarCat(abs(m, t.path), t.member);
       assert.equal(bytes.length, t.size);
-      assert.equal(md5(bytes), t.md5);
+      assert.equal(md5Of(bytes), t.md5);
       assert.equal(bytes.subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
       const dir = await tmp();
       const file = path.join(dir, 'trac.db');

@@ -262,14 +262,8 @@ export const BITTEN_SLAVES: readonly string[] = SLAVES.map((s) => s.name);
 
 const CONFIGS = ['dybinst', 'opt.dybinst', 'detdesc'] as const;
 
-interface BuildPlan {
-  id: number;
-  config: string;
-  rev: string;
-  rev_time: number;
-  platform: number;
-  slave: string;
-  started: number; // 0 for a pending (never started) build
+/** A build before it is a row: `started` is 0 for a pending (never started) build; `stopped` and `status` follow from `duration` and `final`. */
+interface BuildPlan extends Omit<BittenRow, 'stopped' | 'status'> {
   duration: number;
   final: 'S' | 'F';
 }

@@ -1,22 +1,12 @@
 /**
  * Small helpers shared by the source-server tests: a sample root, raw HTTP
  * requests whose path is sent exactly as given (no client-side
- * normalisation, so hostile paths reach the server), external tools, polling.
+ * normalisation, so hostile paths reach the server), external tools.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSampleTree, type SampleManifest } from './sampleTree.js';
-
-export async function tempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), `altbackup-${prefix}-`));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** A two-day sample tree ending today (UTC); the newest Trac tarball is pending. */
 export async function sampleRoot(root: string, bulk = 64 * 1024): Promise<SampleManifest> {
@@ -54,14 +44,6 @@ export function rawRequest(base: string, path: string, opts: RawOptions = {}): P
   });
 }
 
-export function md5(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
-}
-
-export async function md5File(path: string): Promise<string> {
-  return md5(await readFile(path));
-}
-
 export interface ToolResult {
   code: number;
   stdout: string;
@@ -76,15 +58,4 @@ export function tool(cmd: string, args: readonly string[], cwd?: string): Promis
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** Polls `probe` until it returns a value or `deadlineMs` passes (then throws `what`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 15_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }

@@ -4,6 +4,7 @@
  * would rightly find nothing to do, so tests (and the demo) wait for the
  * listing instead of sleeping.
  */
+import { waitFor } from '@altbackup/shared/testing';
 
 /** The complete tarballs the server lists for the days of `paths`, asked directly. */
 export async function listedComplete(serverUrl: string, paths: readonly string[], token: string | null = null): Promise<Set<string>> {
@@ -18,13 +19,11 @@ export async function listedComplete(serverUrl: string, paths: readonly string[]
 }
 
 export async function waitListed(serverUrl: string, paths: () => readonly string[], opts: { token?: string | null; timeoutMs?: number } = {}): Promise<void> {
-  const until = Date.now() + (opts.timeoutMs ?? 20_000);
-  for (;;) {
+  let missing: string[] = [];
+  await waitFor(() => `the source server to list ${missing.join(', ')}`, async () => {
     const want = paths();
     const listed = await listedComplete(serverUrl, want, opts.token ?? null);
-    const missing = want.filter((p) => !listed.has(p));
-    if (missing.length === 0) return;
-    if (Date.now() > until) throw new Error(`the source server did not list ${missing.join(', ')} within ${opts.timeoutMs ?? 20_000} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    missing = want.filter((p) => !listed.has(p));
+    return missing.length === 0;
+  }, opts.timeoutMs);
 }

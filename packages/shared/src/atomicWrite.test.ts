@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { writeFileAtomic } from './atomicWrite.js';
+import { tempDir } from './testing.js';
 
 describe('writeFileAtomic', () => {
   it('replaces the file whole and leaves no temp file behind', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'altbackup-atomic-'));
+    const dir = tempDir('atomic');
     try {
       const file = join(dir, 'altbackup.prom');
       await writeFile(file, 'old\n');
@@ -20,7 +20,7 @@ describe('writeFileAtomic', () => {
   });
 
   it('fails without leaving a temp file when the folder is missing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'altbackup-atomic-'));
+    const dir = tempDir('atomic');
     try {
       await assert.rejects(writeFileAtomic(join(dir, 'no', 'x.prom'), 'x 1\n'), { code: 'ENOENT' });
       assert.deepEqual(await readdir(dir), []);
@@ -32,7 +32,7 @@ describe('writeFileAtomic', () => {
 
 describe('writeFileAtomic with a fixed temp name', () => {
   it('uses it, so a crash leaves a name the caller knows to sweep', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'altbackup-atomic-'));
+    const dir = tempDir('atomic');
     try {
       await writeFileAtomic(join(dir, 'x.dna'), 'a\n', { tmp: join(dir, 'x.dna.tmp') });
       assert.deepEqual(await readdir(dir), ['x.dna']);

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
-  COMMON_FLAGS, dumpCommand, findCommand, helpText, parseCommandLine, runProgram,
+  COMMON_FLAGS, dumpCommand, findCommand, helpText, packageVersion, parseCommandLine, runProgram,
   type CommandContext, type CommandDef, type ProgramDef,
 } from './cliRunner.js';
 import { CONFIG_KEYS } from './configSchema.js';
 import { AltError, ExitCode } from './errors.js';
+import { tempDir } from './testing.js';
 
 class Collect extends Writable {
   text = '';
@@ -38,6 +39,7 @@ function fakeProgram(program: 'source' | 'target' = 'target') {
   });
   const def: ProgramDef = {
     name: 'fakeprog',
+    version: '9.9.9',
     program,
     summary: 'a program for tests',
     flags: { extra: { type: 'string', value: 'X', help: 'a program-specific flag' } },
@@ -65,7 +67,7 @@ async function run(argv: string[], opts: { program?: 'source' | 'target'; env?: 
 }
 
 let dir: string;
-before(() => { dir = mkdtempSync(join(tmpdir(), 'altbackup-cli-test-')); });
+before(() => { dir = tempDir('cli-test'); });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('runProgram: commands', () => {
@@ -150,6 +152,20 @@ describe('runProgram: options', () => {
       assert.equal(shown, k.programs.includes('target'), `${k.key} --${k.flag}`);
     }
     assert.ok(!r.out.text.includes('--listen'), 'source-only flags are not offered by the target program');
+  });
+
+  it('--version prints the name and version alone, runs nothing and reads no configuration', async () => {
+    const r = await run(['--version', 'first', 'fail'], { env: { ALTBACKUP_CONFIG: '/nonexistent/altbackup.toml' } });
+    assert.equal(r.code, ExitCode.ok);
+    assert.equal(r.out.text, 'fakeprog 9.9.9\n');
+    assert.equal(r.err.text, '');
+    assert.deepEqual(r.calls, []);
+  });
+
+  it('packageVersion reads the version of the package.json it is given', () => {
+    const file = join(dir, 'package.json');
+    writeFileSync(file, JSON.stringify({ name: 'x', version: '3.2.1' }));
+    assert.equal(packageVersion(pathToFileURL(file)), '3.2.1');
   });
 
   it('--help of the source program shows its own flags', () => {

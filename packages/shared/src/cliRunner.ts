@@ -6,6 +6,7 @@
  * non-zero one. The parser only parses: each command's work lives in its own
  * module and receives a CommandContext.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CONFIG_KEYS, type Config, type Program } from './configSchema.js';
 import { dumpConfig, loadConfig, redactUrl, type LoadedConfig } from './config.js';
@@ -59,6 +60,8 @@ export function lazyCommand(meta: Omit<CommandDef, 'run'>, load: () => Promise<{
 
 export interface ProgramDef {
   name: string;
+  /** What `--version` prints after the name: the program's package.json version (packageVersion). */
+  version: string;
   program: Program;
   summary: string;
   commands: readonly CommandDef[];
@@ -73,7 +76,16 @@ export const COMMON_FLAGS: Record<string, FlagDef> = {
   'dry-run': { type: 'boolean', help: 'show what would be done, change nothing' },
   echo: { type: 'boolean', help: 'alias of --dry-run' },
   help: { type: 'boolean', help: 'this help' },
+  version: { type: 'boolean', help: 'print the program name and version, run nothing' },
 };
+
+/**
+ * The version a program reports: its package's, so that a release bumps one
+ * number. `packageJson` is the package.json of the program's package.
+ */
+export function packageVersion(packageJson: URL): string {
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+}
 
 export function findCommand(def: ProgramDef, name: string): CommandDef | undefined {
   return def.commands.find((c) => c.name === name || c.aliases?.includes(name));
@@ -155,6 +167,10 @@ export async function runProgram(def: ProgramDef, argv: readonly string[], io: R
     parsed = parseCommandLine(def, argv);
     if (parsed.opts.help) {
       out.write(helpText(def));
+      return ExitCode.ok;
+    }
+    if (parsed.opts.version) {
+      out.write(`${def.name} ${def.version}\n`);
       return ExitCode.ok;
     }
     if (parsed.commands.length === 0) throw new AltError('usage', `no command given (see ${def.name} --help)`);

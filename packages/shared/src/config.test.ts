@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { redactedConfig } from './cliRunner.js';
@@ -8,12 +7,13 @@ import { chooseConfigFile, dumpConfig, getPath, loadConfig, redactUrl, type Load
 import { CONFIG_KEYS, envNameOf, keyDef } from './configSchema.js';
 import { machineTimezone } from './days.js';
 import { AltError, ExitCode } from './errors.js';
+import { tempDir } from './testing.js';
 
 let dir: string;
 let noDefault: string;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'altbackup-config-test-'));
+  dir = tempDir('config-test');
   noDefault = join(dir, 'no-such-default.toml');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { md5Of } from './testing.js';
 import { AltError, ExitCode } from './errors.js';
 import { dnaEqual, formatDna, md5FromReprDigest, parseDna, reprDigestOf, type Dna } from './dnaCodec.js';
 
@@ -118,7 +118,7 @@ describe('formatDna', () => {
     const samples: Dna[] = [
       EXPECTED,
       { dig: 'd41d8cd98f00b204e9800998ecf8427e', size: 0 },
-      { dig: createHash('md5').update('abc').digest('hex'), size: 3 },
+      { dig: md5Of('abc'), size: 3 },
       { dig: 'ffffffffffffffffffffffffffffffff', size: Number.MAX_SAFE_INTEGER },
     ];
     for (const dna of samples) {

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { digestFile, digestFiles, type DigestResult } from './fileDigest.js';
+import { md5Of, tempDir } from './testing.js';
 
 let dir: string;
 const files: Array<{ path: string; md5: string; size: number }> = [];
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'altbackup-digest-test-'));
+  dir = tempDir('digest-test');
   // Sizes around the 1 MiB read chunk exercise multi-chunk reads.
   const contents = [
     Buffer.alloc(0),
@@ -23,7 +23,7 @@ before(() => {
   contents.forEach((buf, i) => {
     const path = join(dir, `f${i}.tar.gz`);
     writeFileSync(path, buf);
-    files.push({ path, md5: createHash('md5').update(buf).digest('hex'), size: buf.length });
+    files.push({ path, md5: md5Of(buf), size: buf.length });
   });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

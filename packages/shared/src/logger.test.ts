@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from './logger.js';
+import { tempDir } from './testing.js';
 
 let dir: string;
-before(() => { dir = mkdtempSync(join(tmpdir(), 'altbackup-logger-test-')); });
+before(() => { dir = tempDir('logger-test'); });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function lines(file: string): Array<Record<string, unknown>> {

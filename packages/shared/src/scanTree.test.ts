@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { leafFolders, scanLeaf, scanTree, type FoundTarball } from './scanTree.js';
+import { tempDir } from './testing.js';
 
 let base: string;
 let root: string;
@@ -27,7 +27,7 @@ const T = {
 };
 
 before(() => {
-  base = mkdtempSync(join(tmpdir(), 'altbackup-scan-test-'));
+  base = tempDir('scan-test');
   root = join(base, 'root');
   outside = join(base, 'outside');
 

@@ -1,20 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tempDir } from '@altbackup/shared/testing';
 import { Catalog } from './catalog.js';
 
 const today = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
 const OLD = '2015/03/04';
 
-function tree(): string {
-  return mkdtempSync(join(tmpdir(), 'altbackup-catalog-'));
-}
-
 /** Runs `fn` on a fresh root, removed afterwards. */
 async function inTree(fn: (root: string) => Promise<void>): Promise<void> {
-  const root = tree();
+  const root = tempDir('catalog');
   try {
     await fn(root);
   } finally {
@@ -31,8 +27,8 @@ const dna = (md5: string, size: number) => `{'dig': '${md5}', 'size': ${size}L}\
 const MD5 = '0123456789abcdef0123456789abcdef';
 
 test('full scan: complete, pending, invalid; off-layout, symlinks and folder-named files ignored', async () => {
-  const root = tree();
-  const outside = tree();
+  const root = tempDir('catalog');
+  const outside = tempDir('catalog');
   try {
     put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz`, 'x'.repeat(10));
     put(root, `svn/dybsvn/${OLD}/104701/dybsvn-1.tar.gz.dna`, dna(MD5, 10));

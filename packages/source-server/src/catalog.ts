@@ -178,7 +178,16 @@ export function readSidecarInto(root: string, entry: CatalogEntry): void {
     if (text === null) {
       entry.state = 'pending';
     } else {
-      entry.dna = parseDna(text, file);
+      const dna = parseDna(text, file);
+      if (dna.size !== entry.size) {
+        // Truncated or rewritten after the backup job wrote the sidecar: never offered as complete.
+        entry.state = 'invalid';
+        entry.dna = null;
+        entry.problem = `${entry.path} is ${entry.size} bytes but its sidecar says ${dna.size}`;
+        return;
+      }
+      entry.dna = dna;
+      entry.problem = null;
       entry.state = 'complete';
     }
   } catch (e) {

@@ -7,7 +7,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DNA_SUFFIX, MAX_SIDECAR_BYTES, parseDna, reprDigestOf, type Logger } from '@altbackup/shared';
+import { DNA_SUFFIX, MAX_SIDECAR_BYTES, parseDna, reprDigestOf, type Dna, type Logger } from '@altbackup/shared';
 import type { Catalog } from './catalog.js';
 import {
   contentRangeOf, decideRange, etagOf, evaluatePreconditions, httpDateOf, ifRangeAllowsRange, unsatisfiedRangeOf,
@@ -48,17 +48,22 @@ export function filesHandler(deps: FilesDeps) {
         .type(TEXT)
         .send(side.text);
     }
-    let reprDigest: string;
+    let dna: Dna;
     try {
-      reprDigest = reprDigestOf(parseDna(side.text, ref.path + DNA_SUFFIX));
+      dna = parseDna(side.text, ref.path + DNA_SUFFIX);
     } catch (e) {
       deps.log.warn({ path: ref.path }, `sidecar rejected, tarball not served: ${(e as Error).message}`);
       return notFound(reply);
     }
+    const reprDigest = reprDigestOf(dna);
     const file = await openInsideRoot(deps.catalog.root, ref.path);
     if (!file) return notFound(reply);
     try {
       const size = file.stat.size;
+      if (size !== dna.size) {
+        deps.log.warn({ path: ref.path, size, sidecar: dna.size }, `tarball not served: it is ${size} bytes but its sidecar says ${dna.size}`);
+        return notFound(reply);
+      }
       const v = { etag: etagOf(file.stat), mtimeMs: file.stat.mtimeMs };
       reply
         .header('accept-ranges', 'bytes')

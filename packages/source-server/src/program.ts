@@ -1,5 +1,5 @@
 /** The `altbackup-source` program: its commands and the flags only it takes. */
-import { dumpCommand, lazyCommand, type ProgramDef } from '@altbackup/shared';
+import { dumpCommand, lazyCommand, packageVersion, type ProgramDef } from '@altbackup/shared';
 
 export const sourceProgram: ProgramDef = {
   name: 'altbackup-source',
@@ -12,4 +12,6 @@ export const sourceProgram: ProgramDef = {
     dumpCommand,
   ],
   flags: {},
+  // dist/program.js sits one folder below the package root.
+  version: packageVersion(new URL('../package.json', import.meta.url)),
 };

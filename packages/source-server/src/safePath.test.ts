@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@altbackup/shared/testing';
 import { openInsideRoot, parseFilesUrl } from './safePath.js';
 
 const P = 'svn/dybsvn/2024/01/02/104701/dybsvn-1.tar.gz';
@@ -24,7 +24,7 @@ test('request paths: decoded once, layout only, optional .dna', () => {
 });
 
 test('openInsideRoot refuses symlinks anywhere on the path, folders and missing files', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'altbackup-safe-'));
+  const base = tempDir('safe');
   try {
     const root = join(base, 'root');
     const leaf = join(root, 'svn/dybsvn/2024/01/02/104701');

@@ -5,14 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import send from '@fastify/send';
+import { tempDir } from '@altbackup/shared/testing';
 
 test('@fastify/send: weak ETag without file identity; with it off, If-Range never allows a range', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'altbackup-send-'));
+  const dir = tempDir('send');
   try {
     const file = join(dir, 'a.tar.gz');
     writeFileSync(file, 'x'.repeat(1000));

@@ -1,20 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, formatDna, reprDigestOf } from '@altbackup/shared';
+import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { Catalog } from './catalog.js';
 import { buildServer } from './server.js';
 
 const DAY = '2024/01/03';
 const P = `svn/dybsvn/${DAY}/104701/dybsvn-7.tar.gz`;
 const BODY = Buffer.from('0123456789'.repeat(10));
-const MD5 = createHash('md5').update(BODY).digest('hex');
+const MD5 = md5Of(BODY);
 
 async function fixture(token: string | null) {
-  const root = mkdtempSync(join(tmpdir(), 'altbackup-server-'));
+  const root = tempDir('server');
   mkdirSync(join(root, `svn/dybsvn/${DAY}/104701`), { recursive: true });
   writeFileSync(join(root, P), BODY);
   writeFileSync(join(root, P + '.dna'), formatDna({ dig: MD5, size: BODY.length }));

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AltError, createLogger, loadConfig, type Config } from '@altbackup/shared';
+import { tempDir } from '@altbackup/shared/testing';
 import { pingUrl, runNotifyCommand, webhookShown, withNotifications } from './notify.js';
 
 const log = createLogger({ level: 'silent' });
@@ -62,7 +62,7 @@ describe('withNotifications', () => {
   let dir: string;
   before(async () => {
     rx = await startReceiver();
-    dir = await mkdtemp(join(tmpdir(), 'altbackup-notify-'));
+    dir = tempDir('notify');
   });
   after(async () => {
     rx.server.closeAllConnections();

@@ -1,5 +1,5 @@
 /** The `altbackup` program: its commands and the flags only it takes. */
-import { dumpCommand, lazyCommand, type ProgramDef } from '@altbackup/shared';
+import { dumpCommand, lazyCommand, packageVersion, type ProgramDef } from '@altbackup/shared';
 
 export const targetProgram: ProgramDef = {
   name: 'altbackup',
@@ -24,4 +24,6 @@ export const targetProgram: ProgramDef = {
     prometheus: { type: 'string', value: 'FILE', help: 'status: also write node_exporter textfile metrics to FILE' },
     out: { type: 'string', value: 'FILE', help: 'report: HTML file to write' },
   },
+  // dist/program.js sits one folder below the package root.
+  version: packageVersion(new URL('../package.json', import.meta.url)),
 };

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { tempDir } from '@altbackup/shared/testing';
 import { Ledger } from './ledger.js';
 
 describe('Ledger.read', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'altbackup-ledger-reader-'));
+  const dir = tempDir('ledger-reader');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads a missing ledger as an empty one and creates nothing', () => {

@@ -3,12 +3,12 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync
 import { join, dirname } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatDna, type AltError } from '@altbackup/shared';
-import { md5Of } from '../testing/fakeSource.js';
+import { DAY, md5Of, tempDir } from '@altbackup/shared/testing';
 import { Ledger } from '../ledger/ledger.js';
 import { defaultLedgerPath } from '../target/targetDirs.js';
 import { pullRun } from './pullRun.js';
 import { startFakeSource, type FakeSource, type Misbehave, type SeenRequest } from '../testing/fakeSource.js';
-import { DAY, quietLog, recordingLog, tempDir, testConfig, writeTarball, type MadeFile } from '../testing/tree.js';
+import { quietLog, recordingLog, testConfig, writeTarball, type MadeFile } from '../testing/tree.js';
 
 const dirs: string[] = [];
 const servers: FakeSource[] = [];
@@ -154,7 +154,7 @@ describe('pullRun against a fake source', () => {
       return undefined;
     });
     const e = await pullFails(s);
-    assert.match(e.message, /the source's file is 900000 bytes but its sidecar says 800000/);
+    assert.match(e.message, new RegExp(`^${A}: the source's file (now has md5 [0-9a-f]{32}, its listing said ${s.files[0]!.md5}: it changed since it was listed|is 900000 bytes but its sidecar says 800000)`));
     assert.equal(existsSync(join(s.dst, A)), false, 'nothing under the final name');
     assert.ok(replaced);
     await pull(s);

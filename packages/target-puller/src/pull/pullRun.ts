@@ -113,6 +113,11 @@ export function suspicionText(x: SuspicionRecord): string {
   return `${humanSize(x.size)}, ${Math.round((100 * x.size) / Math.max(1, x.previousSize))}% of the last good copy ${x.previousPath} (${humanSize(x.previousSize)}); it does not count toward keep: check the source's backup job`;
 }
 
+/** A tarball the source lists but cannot serve (its sidecar is unreadable, or disagrees with the file): a backup that did not arrive. */
+function invalidLine(bad: { path: string; problem: string }): string {
+  return `${bad.path}: the source cannot serve it (${bad.problem}): fix the tarball or its sidecar on the source`;
+}
+
 /** One line per copy the source changed: both digests, and the operator's way out. */
 export function changedLine(i: PlanItem): string {
   return `${i.entry.path}: ${i.reason}; the verified copy is kept; if the source's new version is right, run altbackup pull --accept-changed ${i.entry.path}`;
@@ -207,9 +212,7 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
       throw sourceError(e, 'listing the source');
     });
 
-    for (const bad of listing.invalid) {
-      log.warn({ path: bad.path }, `${bad.path}: the source does not serve it (${bad.problem}); fix its sidecar on the source`);
-    }
+    for (const bad of listing.invalid) log.error({ path: bad.path }, invalidLine(bad));
     const states = await targetStates(root, listing, evidenceOf(ledger));
     const accept = opts.accept ?? new Set<string>();
     const plan = makePlan(listing.entries, listing.pending, (p) => states.get(p), ledger.purgedTarballs(), accept);
@@ -270,7 +273,7 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
 
     const summary = summarize(plan, outcomes, opts.days, Date.now() - started);
     log.info({ summary }, summaryLine(summary));
-    return { plan, outcomes, summary, invalid: listing.invalid, changed, notAccepted, error: runError(outcomes, changed, stop.aborted ? stopped() : null) };
+    return { plan, outcomes, summary, invalid: listing.invalid, changed, notAccepted, error: runError(outcomes, changed, listing.invalid, stop.aborted ? stopped() : null) };
 
     /** The new copy against the earlier copies of its series on the target; a suspicion is recorded. */
     async function judgePlausibility(o: TransferOutcome): Promise<SuspicionRecord | null> {
@@ -291,19 +294,19 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
  * The run's failure, from its outcomes: stopped transfers first (they
  * resume), then copies the source changed (an alarm), then failed ones.
  */
-function runError(outcomes: readonly TransferOutcome[], changed: readonly PlanItem[], stoppedBy: string | null): AltError | null {
+function runError(outcomes: readonly TransferOutcome[], changed: readonly PlanItem[], invalid: readonly { path: string; problem: string }[], stoppedBy: string | null): AltError | null {
   const failed = outcomes.filter((o) => o.result === 'failed' || o.result === 'mismatch');
   const stopped = outcomes.filter((o) => o.result === 'aborted');
   if (stopped.length > 0) {
     return new AltError('deadline', `${stoppedBy ?? 'the run was stopped'}; ${stopped.length} tarball(s) not pulled yet (${stopped.map((o) => o.path).join(', ')}): their .part files are kept and the next run resumes them`);
   }
-  const failures = failed.map((o) => `${o.path}: ${o.error}`);
+  const failures = [...invalid.map(invalidLine), ...failed.map((o) => `${o.path}: ${o.error}`)];
   if (changed.length > 0) {
     const also = failures.length ? `; also ${failures.length} failed: ${failures.join('; ')}` : '';
     return new AltError('source-changed', changed.length === 1
       ? changedLine(changed[0]!) + also
       : `${changed.length} verified copies changed on the source: ${changed.map(changedLine).join('; ')}${also}`);
   }
-  if (failed.length === 0) return null;
-  return new AltError('pull-failed', failed.length === 1 ? failures[0]! : `${failed.length} tarballs failed: ${failures.join('; ')}`);
+  if (failures.length === 0) return null;
+  return new AltError('pull-failed', failures.length === 1 ? failures[0]! : `${failures.length} tarballs failed: ${failures.join('; ')}`);
 }

@@ -216,7 +216,7 @@ class Transfer {
         { offset, etag: this.etag, size: this.expected.size, dig: this.expected.dig },
       );
       if ((await this.apply(d, res, source, url)) === 'again') {
-        if (restarts >= MAX_RESTARTS) throw new AbortError(new AltError('source-unusable', `${this.path}: the source keeps answering unusably (${(d as { reason: string }).reason}): check the source server`));
+        if (restarts >= MAX_RESTARTS) throw new AbortError(new AltError('source-unusable', `the source keeps answering unusably (${(d as { reason: string }).reason}): check the source server`));
         continue;
       }
       if (this.pf.length < this.expected.size) throw new AltError('short-body', `body ended at ${this.pf.length} of ${this.expected.size} bytes`);
@@ -235,7 +235,7 @@ class Transfer {
       }
       case 'refuse':
         await discard(res.body);
-        throw new AbortError(new AltError('source-unusable', `${this.path}: ${d.reason}`));
+        throw new AbortError(new AltError('source-unusable', d.reason));
       case 'restart':
         await discard(res.body);
         this.log.warn({ reason: d.reason }, `${this.path}: ${d.reason}; starting over from zero`);

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDateChainName } from '@altbackup/shared';
+import { tempDir } from '@altbackup/shared/testing';
 import { removeEmptyFolders } from './emptyFolders.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'empty-folders-'));
+  const dir = tempDir('empty-folders');
   try {
     await fn(dir);
   } finally {

@@ -13,13 +13,16 @@ import type { Ledger, RunRecorder } from '../ledger/ledger.js';
 import { deletionOrderOf, evidenceOf, verifyFound } from '../target/targetFiles.js';
 import type { Verification } from '../target/verification.js';
 import { removeEmptyFolders } from './emptyFolders.js';
-import { decideRetention, groupBySubfold, type RetentionDecision, type RetentionEntry } from './retention.js';
+import { asideDirOf } from '../pull/promote.js';
+import { decideRetention, groupBySubfold, type RetentionDecision, type RetentionEntry, type RetentionPolicy } from './retention.js';
 
 export interface PurgeCandidate extends RetentionEntry {
   catfold: string;
   subfold: string;
   found: FoundTarball;
   dna: Dna | null;
+  /** For an older version set aside by an accepted change: the folder it lives under (`.altbackup/replaced/<stamp>`). */
+  asideRoot: string | null;
 }
 
 export interface SubfoldPurge {
@@ -40,21 +43,35 @@ export interface PurgeResult {
 
 export interface PurgeOptions {
   root: string;
-  keep: number;
+  policy: RetentionPolicy;
   wanted: readonly string[];
   dryRun: boolean;
 }
 
 function candidateOf(t: FoundTarball, v: Verification): PurgeCandidate {
-  return { path: t.path, catfold: t.catfold, subfold: t.subfold, state: v.state, why: v.state === 'verified' ? null : v.why, found: t, dna: v.dna };
+  return { path: t.path, catfold: t.catfold, subfold: t.subfold, state: v.state, why: v.state === 'verified' ? null : v.why, found: t, dna: v.dna, asideRoot: null };
+}
+
+/** Older versions that accepted changes set aside: they age out with their subfold like any copy, but never count toward keep. */
+async function replacedCopies(root: string, wanted: readonly string[]): Promise<PurgeCandidate[]> {
+  const base = asideDirOf(root, 'replaced');
+  const out: PurgeCandidate[] = [];
+  for (const stamp of await subfolders(base)) {
+    const asideRoot = join(base, stamp);
+    for (const t of await scanTree(asideRoot)) {
+      if (isLockedCatfold(t.catfold) || !isWanted(t.name, wanted)) continue;
+      out.push({ path: t.path, catfold: t.catfold, subfold: t.subfold, state: 'replaced', why: `kept aside in ${relative(root, asideRoot)}`, found: t, dna: null, asideRoot });
+    }
+  }
+  return out;
 }
 
 /** Plans the purge: every wanted, layout-matching tarball outside LOCKED catfolds, grouped by subfold. */
-async function planPurge(opts: Pick<PurgeOptions, 'root' | 'keep' | 'wanted'>, ledger: Ledger): Promise<{ subfolds: SubfoldPurge[]; lockedCatfolds: string[] }> {
+async function planPurge(opts: Pick<PurgeOptions, 'root' | 'policy' | 'wanted'>, ledger: Ledger): Promise<{ subfolds: SubfoldPurge[]; lockedCatfolds: string[] }> {
   const found = (await scanTree(opts.root, { includePartOnly: true })).filter((t) => !isLockedCatfold(t.catfold) && isWanted(t.name, opts.wanted));
   const states = await verifyFound(found, evidenceOf(ledger));
-  const candidates = found.map((t) => candidateOf(t, states.get(t.path)!));
-  const subfolds = [...groupBySubfold(candidates)].map(([subfold, list]) => ({ subfold, decisions: decideRetention(list, opts.keep) }));
+  const candidates = [...found.map((t) => candidateOf(t, states.get(t.path)!)), ...(await replacedCopies(opts.root, opts.wanted))];
+  const subfolds = [...groupBySubfold(candidates)].map(([subfold, list]) => ({ subfold, decisions: decideRetention(list, opts.policy) }));
   const lockedCatfolds = (await subfolders(opts.root)).filter(isLockedCatfold);
   return { subfolds, lockedCatfolds };
 }
@@ -80,7 +97,7 @@ export async function purgeTarget(opts: PurgeOptions, ledger: Ledger, rec: RunRe
         for (const f of files) gone.add(f);
       } else {
         // Recorded first: even if the unlinks below are cut short, pull will not fetch it back.
-        rec.purge({ kind: 'tarball', path: c.path, size: c.dna?.size ?? c.found.size, md5: c.dna?.dig ?? null });
+        if (c.asideRoot === null) rec.purge({ kind: 'tarball', path: c.path, size: c.dna?.size ?? c.found.size, md5: c.dna?.dig ?? null });
         try {
           for (const f of files) await unlinkFile(f);
         } catch (e) {
@@ -92,11 +109,14 @@ export async function purgeTarget(opts: PurgeOptions, ledger: Ledger, rec: RunRe
       result.bytes += c.found.exists ? c.found.size : (c.found.partSize ?? 0);
     }
   }
-  for (const cat of await subfolders(opts.root)) {
-    if (isLockedCatfold(cat)) continue;
-    for (const sub of await subfolders(join(opts.root, cat))) {
-      const removed = await removeEmptyFolders(join(opts.root, cat, sub), { removable: isDateChainName, gone, dryRun: opts.dryRun });
-      result.folders.push(...removed.map((abs) => relative(opts.root, abs)));
+  const tops = [opts.root, ...(await subfolders(asideDirOf(opts.root, 'replaced'))).map((s) => join(asideDirOf(opts.root, 'replaced'), s))];
+  for (const top of tops) {
+    for (const cat of await subfolders(top)) {
+      if (isLockedCatfold(cat)) continue;
+      for (const sub of await subfolders(join(top, cat))) {
+        const removed = await removeEmptyFolders(join(top, cat, sub), { removable: isDateChainName, gone, dryRun: opts.dryRun });
+        result.folders.push(...removed.map((abs) => relative(opts.root, abs)));
+      }
     }
   }
   return result;

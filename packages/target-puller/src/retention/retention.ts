@@ -1,44 +1,122 @@
 /**
  * What `purge_target` keeps and deletes in one `<catfold>/<subfold>` (SPEC
- * section 3). Pure: the caller says what each tarball's state is.
+ * section 3). Pure: the caller says what each copy's state is; nothing the
+ * source lists or stops listing is an input.
  *
- * One rule protects the data: a tarball goes only when at least `keep`
- * verified tarballs newer than it exist. For a verified tarball that means
- * "not among the newest `keep` verified"; for an unverified or in-progress
- * one it means "older than every kept copy". Unverified and in-progress
- * tarballs therefore never count as kept copies, and a subfold whose newest
- * tarballs failed to arrive keeps its older verified ones.
+ * Copies that count (verified ones, by `countsTowardKeep`) are kept when any
+ * rule keeps them:
+ * - `keep`: the newest N, as the old tool did;
+ * - `daily`, `weekly`, `monthly` (0: off): the newest copy of each of the
+ *   last N calendar days, ISO weeks or months that have one, as restic
+ *   `forget` and Proxmox prune do, so a week of bad backups cannot push the
+ *   last good month out.
+ * Days are the backups' own folder dates (YYYY/MM/DD, the site's calendar),
+ * so a daylight-saving change or a timezone cannot shift a copy into another
+ * bucket.
+ *
+ * One rule protects the data: a copy that does not count (unverified, in
+ * progress, corrupt, suspicious, a replaced version) goes only when at least
+ * `keep` counting copies with a later date exist. So a subfold whose newest
+ * tarballs failed to arrive, or arrived small, keeps its older good ones.
  */
-import { compareByPath, subfoldKey } from '@altbackup/shared';
+import { compareByPath, parseTarballPath, subfoldKey } from '@altbackup/shared';
 import { countsTowardKeep, type VerificationState } from '../target/verification.js';
+
+/** A copy's state as retention sees it: the verification state, or an older version set aside by an accepted change. */
+export type RetentionState = VerificationState | 'replaced';
 
 export interface RetentionEntry {
   /** Relative layout path; lexical order is date order within a subfold. */
   path: string;
-  state: VerificationState;
+  state: RetentionState;
   /** Why it is not verified, shown in the table. */
   why?: string | null;
 }
+
+export interface RetentionPolicy {
+  keep: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+}
+
+export type KeepRule = 'newest' | 'daily' | 'weekly' | 'monthly';
 
 export interface RetentionDecision<E extends RetentionEntry = RetentionEntry> {
   entry: E;
   /** Position in date order, oldest first (the table's index). */
   index: number;
   delete: boolean;
+  /** The rules that keep it (counting copies only). */
+  keptBy: KeepRule[];
 }
 
-/** Decisions for one subfold's entries, oldest first. */
-export function decideRetention<E extends RetentionEntry>(entries: readonly E[], keep: number): RetentionDecision<E>[] {
-  if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be a whole number >= 1, got ${keep}`);
-  const sorted = [...entries].sort(compareByPath);
-  const out: RetentionDecision<E>[] = new Array(sorted.length);
-  let verifiedNewer = 0;
-  for (let i = sorted.length - 1; i >= 0; i--) {
-    const entry = sorted[i]!;
-    out[i] = { entry, index: i, delete: verifiedNewer >= keep };
-    if (countsTowardKeep(entry.state)) verifiedNewer++;
+function policyOf(p: number | RetentionPolicy): RetentionPolicy {
+  const policy = typeof p === 'number' ? { keep: p, daily: 0, weekly: 0, monthly: 0 } : p;
+  if (!Number.isInteger(policy.keep) || policy.keep < 1) throw new RangeError(`keep must be a whole number >= 1, got ${policy.keep}`);
+  for (const k of ['daily', 'weekly', 'monthly'] as const) {
+    if (!Number.isInteger(policy[k]) || policy[k] < 0) throw new RangeError(`keep_${k} must be a whole number >= 0, got ${policy[k]}`);
   }
-  return out;
+  return policy;
+}
+
+function counts(e: RetentionEntry): boolean {
+  return e.state !== 'replaced' && countsTowardKeep(e.state);
+}
+
+/** `YYYY/MM/DD` of a layout path (the date folders), or null off the layout. */
+function dayOf(path: string): string | null {
+  const ref = parseTarballPath(path);
+  if (ref) return ref.day;
+  const parts = path.split('/');
+  // Extracted databases: tracs/<name>/YYYY/MM/DD/HHMMSS/<name>/db/trac.db
+  return parts.length >= 5 && /^\d{4}$/.test(parts[2]!) ? `${parts[2]}/${parts[3]}/${parts[4]}` : null;
+}
+
+/** ISO 8601 week of a calendar day: `2021-W01`; 2021/01/03 is in 2020-W53. */
+export function isoWeekOf(day: string): string {
+  const [y, m, d] = day.split('/').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  const weekday = date.getUTCDay() || 7;
+  // The Thursday of the same week decides the year.
+  date.setUTCDate(date.getUTCDate() + 4 - weekday);
+  const year = date.getUTCFullYear();
+  const week = Math.floor((date.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+const BUCKET: Record<Exclude<KeepRule, 'newest'>, (day: string) => string> = {
+  daily: (day) => day,
+  weekly: isoWeekOf,
+  monthly: (day) => day.slice(0, 7),
+};
+
+/** Decisions for one subfold's entries, oldest first. */
+export function decideRetention<E extends RetentionEntry>(entries: readonly E[], keep: number | RetentionPolicy): RetentionDecision<E>[] {
+  const policy = policyOf(keep);
+  const sorted = [...entries].sort(compareByPath);
+  const keptBy = sorted.map((): KeepRule[] => []);
+  const counting = sorted.map((e, i) => ({ e, i })).filter(({ e }) => counts(e)).reverse();
+  counting.slice(0, policy.keep).forEach(({ i }) => keptBy[i]!.push('newest'));
+  for (const rule of ['daily', 'weekly', 'monthly'] as const) {
+    const seen = new Set<string>();
+    for (const { e, i } of counting) {
+      if (seen.size >= policy[rule]) break;
+      const day = dayOf(e.path);
+      if (day === null) continue;
+      const bucket = BUCKET[rule](day);
+      if (seen.has(bucket)) continue;
+      seen.add(bucket);
+      keptBy[i]!.push(rule);
+    }
+  }
+  const countingLater = (path: string) => counting.filter(({ e }) => e.path > path).length;
+  return sorted.map((entry, index) => ({
+    entry,
+    index,
+    keptBy: keptBy[index]!,
+    delete: counts(entry) ? keptBy[index]!.length === 0 : countingLater(entry.path) >= policy.keep,
+  }));
 }
 
 /** Groups entries by `<catfold>/<subfold>`, keys sorted. */
@@ -53,18 +131,27 @@ export function groupBySubfold<E extends RetentionEntry & { catfold: string; sub
   return new Map([...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+function ruleText(rules: readonly KeepRule[], policy: RetentionPolicy): string {
+  return rules.map((r) => (r === 'newest' ? `newest ${policy.keep}` : r)).join(', ');
+}
+
 /**
  * The old tool's table for one subfold: index, a `D` on what goes, the path,
  * and the state when it is not plain verified (so an operator sees why an
- * old unverified file stayed or went).
+ * old unverified file stayed or went). With calendar rules on, each kept copy
+ * also says which rules keep it.
  */
-export function formatRetentionTable(subfold: string, keep: number, decisions: readonly RetentionDecision[], kept = 'verified'): string {
+export function formatRetentionTable(subfold: string, keep: number | RetentionPolicy, decisions: readonly RetentionDecision[], kept = 'verified'): string {
+  const policy = policyOf(keep);
+  const calendar = policy.daily + policy.weekly + policy.monthly > 0;
+  const rules = calendar ? `, daily ${policy.daily}, weekly ${policy.weekly}, monthly ${policy.monthly}` : '';
   const gone = decisions.filter((d) => d.delete).length;
-  const lines = [`${subfold}: keep ${keep} ${kept}, ${gone} of ${decisions.length} to delete`];
+  const lines = [`${subfold}: keep ${policy.keep} ${kept}${rules}, ${gone} of ${decisions.length} to delete`];
   const width = String(Math.max(0, decisions.length - 1)).length;
   for (const d of decisions) {
     const note = d.entry.state === 'verified' ? '' : `  (${d.entry.state}${d.entry.why ? `: ${d.entry.why}` : ''})`;
-    lines.push(`  ${String(d.index).padStart(width)} ${d.delete ? 'D' : ' '} ${d.entry.path}${note}`);
+    const by = calendar && d.keptBy.length > 0 ? `  [kept: ${ruleText(d.keptBy, policy)}]` : '';
+    lines.push(`  ${String(d.index).padStart(width)} ${d.delete ? 'D' : ' '} ${d.entry.path}${note}${by}`);
   }
   return lines.join('\n') + '\n';
 }

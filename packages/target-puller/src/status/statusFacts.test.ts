@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatDna, loadConfig, type Config } from '@altbackup/shared';
+import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { Ledger } from '../ledger/ledger.js';
 import { gatherStatusFacts, statusNames, type StatusListing } from './statusFacts.js';
 
@@ -25,7 +25,7 @@ async function put(rel: string, bytes: number): Promise<void> {
 /** A tarball of `bytes` with its canonical sidecar. */
 async function putVerified(rel: string, bytes: number): Promise<void> {
   await put(rel, bytes);
-  await writeFile(join(root, rel + '.dna'), formatDna({ dig: createHash('md5').update(Buffer.alloc(bytes, 1)).digest('hex'), size: bytes }));
+  await writeFile(join(root, rel + '.dna'), formatDna({ dig: md5Of(Buffer.alloc(bytes, 1)), size: bytes }));
 }
 
 function configFor(over: Record<string, string | string[]> = {}): Config {
@@ -38,7 +38,7 @@ const NOW = Date.UTC(2013, 4, 29, 15, 30, 0);
 
 describe('gatherStatusFacts', () => {
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'altbackup-status-facts-'));
+    root = tempDir('status-facts');
     await putVerified(SVN, 30);
     await put(TRAC + '.part', 12);
     await putVerified(SETUP, 5);

@@ -5,8 +5,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AltError } from '@altbackup/shared';
+import { tempDir } from '@altbackup/shared/testing';
 import { acquireLock, isProcessAlive, lockPathOf } from './lock.js';
-import { tempDir } from '../testing/tree.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });

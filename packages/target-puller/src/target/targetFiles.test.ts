@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { tempDir } from '@altbackup/shared/testing';
 import { quarantineNameOf } from '../pull/promote.js';
 import { decile } from '../pull/progress.js';
 import { parseMeta, readPartMeta } from '../pull/part/partMeta.js';
 import { readCopy, removeStrays } from './targetFiles.js';
-import { tempDir } from '../testing/tree.js';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });

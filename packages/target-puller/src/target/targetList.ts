@@ -53,7 +53,7 @@ export function formatTargetList(rows: readonly ListRow[]): string {
   const total = rows.reduce((s, r) => s + r.size, 0);
   // The first four states are always counted; a later one only when some tarball is in it.
   const counts = VERIFICATION_STATES.map((s) => [s, rows.filter((r) => r.state === s).length] as const)
-    .filter(([s, n], i) => i < 4 || n > 0)
+    .filter(([, n], i) => i < 4 || n > 0)
     .map(([s, n]) => `${n} ${s.replace('-', ' ')}`);
   lines.push(`total ${humanSize(total)} in ${rows.length} tarball(s): ${counts.join(', ')}`);
   return lines.join('\n') + '\n';

@@ -4,7 +4,6 @@
  * Repr-Digest) over a tree of tarballs, with a hook to misbehave per request.
  * The cross-process tests use the real source server instead.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,9 +123,4 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, b
     return;
   }
   res.end(slice);
-}
-
-/** MD5 of a buffer as the sidecar writes it. */
-export function md5Of(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
 }

@@ -1,15 +1,9 @@
 /** For unit tests: small source trees of random tarballs with canonical sidecars, and a quiet config. */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { formatDna, loadConfig, createLogger, type Config, type Logger } from '@altbackup/shared';
-
-export const DAY = '2024/03/05';
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `altbackup-${prefix}-`));
-}
+import { md5Of } from '@altbackup/shared/testing';
 
 export interface MadeFile {
   path: string;
@@ -23,7 +17,7 @@ export function writeTarball(root: string, path: string, size: number, opts: { p
   const abs = join(root, path);
   mkdirSync(dirname(abs), { recursive: true });
   writeFileSync(abs, data);
-  const md5 = createHash('md5').update(data).digest('hex');
+  const md5 = md5Of(data);
   if (!opts.pending) writeFileSync(abs + '.dna', formatDna({ dig: md5, size: data.length }));
   return { path, data, md5 };
 }

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { AltError } from '@altbackup/shared';
+import { md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { extractMember, extractedPathOf, isUnsafeMemberName, normaliseMemberName, SQLITE_MAGIC, tracdbMemberOf } from './tarMember.js';
 
 test('member names: leading ./ is dropped, nothing else is rewritten', () => {
@@ -47,7 +47,7 @@ function fakeDb(size: number): Buffer {
 }
 
 test('a GNU-style ./ member is extracted; reading stops right after it (a corrupt tail is never read)', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'extract-unit-'));
+  const dir = tempDir('extract-unit');
   t.after(() => rm(dir, { recursive: true, force: true }));
   const db = fakeDb(300_000);
   const gz = await tarGz([
@@ -61,7 +61,7 @@ test('a GNU-style ./ member is extracted; reading stops right after it (a corrup
   const out = join(dir, 'base/tracs/dybsvn/2024/01/01/104701/dybsvn/db/trac.db');
   const r = await extractMember(archive, 'dybsvn/db/trac.db', out, { label: 'test', base: join(dir, 'base') });
   assert.deepEqual(r, { result: 'extracted', size: db.length });
-  assert.equal(createHash('md5').update(await readFile(out)).digest('hex'), createHash('md5').update(db).digest('hex'));
+  assert.equal(md5OfFile(out), md5Of(db));
   assert.deepEqual(await readdir(join(out, '..')), ['trac.db'], 'no temp file left');
 
   const again = await extractMember(archive, 'dybsvn/db/trac.db', out, { label: 'test', base: join(dir, 'base') });
@@ -74,7 +74,7 @@ test('a GNU-style ./ member is extracted; reading stops right after it (a corrup
 });
 
 test('a symlink below base never redirects the write', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'extract-unit-'));
+  const dir = tempDir('extract-unit');
   t.after(() => rm(dir, { recursive: true, force: true }));
   const archive = join(dir, 'a.tar.gz');
   await writeFile(archive, await tarGz([{ name: 'dybsvn/db/trac.db', data: fakeDb(1000) }]));

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { PartFile } from './partFile.js';
 import { fileIdOf, type PartCheckpoint } from './partCheckpoint.js';
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const idOf = (file: string) => fileIdOf(statSync(file, { bigint: true }));
 
 /** Deterministic bytes, in chunks of the sizes a socket hands over. */
@@ -37,7 +35,7 @@ async function appendCheckpointed(pf: PartFile, data: Buffer, step: number): Pro
 
 describe('PartFile', () => {
   let dir: string;
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'altbackup-partfile-')); });
+  before(async () => { dir = tempDir('partfile'); });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
   it('hashes exactly the bytes written, across many blocks', async () => {
@@ -45,7 +43,7 @@ describe('PartFile', () => {
     const data = bytes(5 * 1024 * 1024 + 123, 1);
     const pf = await PartFile.open(file, { fresh: true });
     await appendAll(pf, data);
-    assert.equal(await pf.digest(), md5(data));
+    assert.equal(await pf.digest(), md5Of(data));
     await pf.close();
     assert.deepEqual(await readFile(file), data);
   });
@@ -58,7 +56,7 @@ describe('PartFile', () => {
     const pf = await PartFile.open(file);
     assert.equal(pf.length, cut);
     await appendAll(pf, data.subarray(cut), 100_000);
-    assert.equal(await pf.digest(), md5(data));
+    assert.equal(await pf.digest(), md5Of(data));
     await pf.close();
     assert.deepEqual(await readFile(file), data);
   });
@@ -70,7 +68,7 @@ describe('PartFile', () => {
     await pf.truncate();
     const fresh = bytes(3 * 1024 * 1024, 4);
     await appendAll(pf, fresh);
-    assert.equal(await pf.digest(), md5(fresh));
+    assert.equal(await pf.digest(), md5Of(fresh));
     await pf.close();
     assert.deepEqual(await readFile(file), fresh);
   });
@@ -97,7 +95,7 @@ describe('PartFile', () => {
     assert.equal(again.rehashed, cut - last.offset);
     assert.deepEqual(again.checkpoint, last);
     await appendAll(again, data.subarray(cut));
-    assert.equal(await again.digest(), md5(data));
+    assert.equal(await again.digest(), md5Of(data));
     await again.close();
     assert.deepEqual(await readFile(file), data);
   });
@@ -110,7 +108,7 @@ describe('PartFile', () => {
     assert.equal(pf.rehashed, 1000);
     assert.equal(pf.checkpoint, null);
     await appendAll(pf, data.subarray(1000));
-    assert.equal(await pf.digest(), md5(data));
+    assert.equal(await pf.digest(), md5Of(data));
     await pf.close();
   });
 
@@ -120,7 +118,7 @@ describe('PartFile', () => {
     await writeFile(file, data);
     const pf = await PartFile.open(file, { checkpoint: { offset: 512 * 1024, state: '00'.repeat(16), file: idOf(file) } });
     assert.equal(pf.rehashed, 512 * 1024);
-    assert.notEqual(await pf.digest(), md5(data));
+    assert.notEqual(await pf.digest(), md5Of(data));
     await pf.close();
   });
 
@@ -140,7 +138,7 @@ describe('PartFile', () => {
     assert.equal(pf.checkpoint, null);
     const fresh = bytes(100_000, 9);
     await appendAll(pf, fresh);
-    assert.equal(await pf.digest(), md5(fresh));
+    assert.equal(await pf.digest(), md5Of(fresh));
     await pf.close();
   });
 
@@ -160,7 +158,7 @@ describe('PartFile', () => {
     const again = await PartFile.open(file, { checkpoint: cp });
     assert.equal(again.checkpoint, null);
     assert.equal(again.rehashed, other.length, 'every byte read back');
-    assert.equal(await again.digest(), md5(other));
+    assert.equal(await again.digest(), md5Of(other));
     await again.close();
   });
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { md5Of } from '@altbackup/shared/testing';
 import { isCheckpoint, ResumableMd5 } from './resumableMd5.js';
-
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 /** Splits `data` into buffers of uneven sizes, an empty one among them. */
 function pieces(data: Buffer, sizes = [1, 63, 64, 65, 0, 4096, 100_003]): Buffer[] {
@@ -22,12 +21,12 @@ describe('ResumableMd5', () => {
     const data = randomBytes(3_000_017);
     const m = new ResumableMd5();
     for (const p of pieces(data)) m.update([p]);
-    assert.equal(await m.digest(), md5(data));
+    assert.equal(await m.digest(), md5Of(data));
     assert.equal(m.hashed, data.length);
     assert.equal(m.pending, 0);
     m.close();
     const empty = new ResumableMd5();
-    assert.equal(await empty.digest(), md5(Buffer.alloc(0)));
+    assert.equal(await empty.digest(), md5Of(Buffer.alloc(0)));
     empty.close();
   });
 
@@ -36,9 +35,9 @@ describe('ResumableMd5', () => {
     const b = randomBytes(70_001);
     const m = new ResumableMd5();
     m.update([a]);
-    assert.equal(await m.digest(), md5(a));
+    assert.equal(await m.digest(), md5Of(a));
     m.update([b]);
-    assert.equal(await m.digest(), md5(Buffer.concat([a, b])));
+    assert.equal(await m.digest(), md5Of(Buffer.concat([a, b])));
     m.close();
   });
 
@@ -56,7 +55,7 @@ describe('ResumableMd5', () => {
       const r = new ResumableMd5(cp);
       assert.equal(r.hashed, cp.offset);
       r.update([data.subarray(cp.offset)]);
-      assert.equal(await r.digest(), md5(data), `cut at ${cut}`);
+      assert.equal(await r.digest(), md5Of(data), `cut at ${cut}`);
       r.close();
     }
   });
@@ -71,7 +70,7 @@ describe('ResumableMd5', () => {
     m.close();
     const r = new ResumableMd5(cp);
     r.update([data.subarray(cp.offset)]);
-    assert.equal(await r.digest(), md5(data));
+    assert.equal(await r.digest(), md5Of(data));
     r.close();
   });
 
@@ -89,7 +88,7 @@ describe('ResumableMd5', () => {
       m.update([Buffer.alloc(64 << 20, 7)]);
       console.log(await m.digest());`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    assert.equal(out.trim(), md5(Buffer.alloc(64 << 20, 7)));
+    assert.equal(out.trim(), md5Of(Buffer.alloc(64 << 20, 7)));
   });
 
   it('takes Buffers only, counting bytes (a Float64Array or a DataView is refused, not miscounted)', async () => {
@@ -99,7 +98,7 @@ describe('ResumableMd5', () => {
     assert.equal(m.pending, 0);
     const data = randomBytes(1000);
     m.update([data]);
-    assert.equal(await m.digest(), md5(data));
+    assert.equal(await m.digest(), md5Of(data));
     m.close();
   });
 
