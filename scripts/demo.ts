@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDna } from '@altbackup/shared';
-import { makeSampleTree } from '#test/support/sampleTree.js';
+import { makeSampleTree } from '@altbackup/sample-tree';
 import { runTarget, startSource, type CliResult } from '#test/support/processes.js';
 import { waitListed } from '#test/support/waitListed.js';
 

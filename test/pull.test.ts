@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { formatDna, parseDna } from '@altbackup/shared';
 import { runTarget, startSource } from './support/processes.js';
-import { makeSampleTree } from './support/sampleTree.js';
+import { makeSampleTree } from '@altbackup/sample-tree';
 import {
   DAY, FAST, assertMirror, bodyRequests, bytesSent, filesUnder, md5Of, pull, rigPool, tarballPath, tempDir, writeSourceTarball,
 } from './support/pullFixtures.js';

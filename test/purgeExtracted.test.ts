@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Ledger } from '@altbackup/target-puller';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree } from './support/sampleTree.js';
+import { makeSampleTree } from '@altbackup/sample-tree';
 
 async function tree(root: string): Promise<string[]> {
   const out: string[] = [];

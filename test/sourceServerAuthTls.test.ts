@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runSource, startSource } from './support/processes.js';
 import { md5File, rawRequest, sampleRoot, tempDir, tool } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 import { makeTestPki } from './support/tls.js';
 
 const TOKEN = 'tok-9f2c1d-not-for-logs';

@@ -9,7 +9,7 @@ import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runSource } from './support/processes.js';
 import { sampleRoot, tempDir } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let manifest: SampleManifest;

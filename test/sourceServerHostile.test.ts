@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { formatDna } from '@altbackup/shared';
 import { startSource, type RunningServer } from './support/processes.js';
 import { md5, rawRequest, sampleRoot, tempDir } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
 let tmp: Awaited<ReturnType<typeof tempDir>>;

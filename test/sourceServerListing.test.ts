@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { formatDna } from '@altbackup/shared';
 import { startSource, type RunningServer } from './support/processes.js';
 import { md5, rawRequest, sampleRoot, tempDir, waitFor } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let manifest: SampleManifest;

@@ -13,7 +13,7 @@ import http from 'node:http';
 import { formatDna, reprDigestOf } from '@altbackup/shared';
 import { startSource, type RunningServer } from './support/processes.js';
 import { md5, md5File, rawRequest, sampleRoot, tempDir, tool } from './support/sourceServerFixture.js';
-import type { SampleManifest, SampleTarball } from './support/sampleTree.js';
+import type { SampleManifest, SampleTarball } from '@altbackup/sample-tree';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let manifest: SampleManifest;

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addDays, formatDna, todayIn } from '@altbackup/shared';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 import { waitListed } from './support/waitListed.js';
 
 interface PromFamily {

@@ -11,7 +11,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTarget } from './support/processes.js';
-import { bittenRowsFor, expectedExamine, makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { bittenRowsFor, expectedExamine, makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 const DAY = 86_400;
 const WINDOWS = [30, 60];

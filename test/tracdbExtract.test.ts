@@ -16,7 +16,7 @@ import tar from 'tar-stream';
 import { formatDna } from '@altbackup/shared';
 import { Ledger } from '@altbackup/target-puller';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { formatDna, formatTarballPath } from '@altbackup/shared';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
-import { randomBytesFrom, seedFrom } from './sampleTree.js';
+import { randomBytesFrom, seedFrom } from '@altbackup/sample-tree';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
 import { waitListed } from './waitListed.js';
 
