@@ -36,3 +36,8 @@ export function nowSeconds(now: Date): number {
 export function runStart(n: number): number {
   return n * DAY + TIME_SEC;
 }
+
+/** The dates a run's tarball members carry: the files as they stood an hour before the run, and the snapshot taken at its start. */
+export function runDates(n: number): { files: Date; snapshot: Date } {
+  return { files: new Date((runStart(n) - 3600) * 1000), snapshot: new Date(runStart(n) * 1000) };
+}

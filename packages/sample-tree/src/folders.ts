@@ -6,11 +6,13 @@
 import { intIn, mulberry32, randomBytesFrom, seedFrom, uuidFrom } from './prng.js';
 import { dirs, type Member } from './tarGz.js';
 
+/** The site's Subversion accounts: the authz group, and the authors of the sample commits. */
+export const SVN_USERS: readonly string[] = ['admin', 'lin', 'dev', 'wei', 'dwm'];
+
 export function svnsetupMembers(day: string, seed: string, mtime: Date): Member[] {
   const rng = mulberry32(seedFrom(seed, 'svnsetup', day));
-  const users = ['admin', 'lin', 'dev', 'wei', 'dwm'];
-  const digest = users.map((u) => `${u}:dyb:${randomBytesFrom(seedFrom(seed, 'htdigest', u), 16).toString('hex')}`).join('\n');
-  const authz = ['[groups]', `dyb = ${users.join(', ')}`, '', '[dybsvn:/]', '@dyb = rw', '* = r', '', '[dybaux:/]', '@dyb = rw', ''].join('\n');
+  const digest = SVN_USERS.map((u) => `${u}:dyb:${randomBytesFrom(seedFrom(seed, 'htdigest', u), 16).toString('hex')}`).join('\n');
+  const authz = ['[groups]', `dyb = ${SVN_USERS.join(', ')}`, '', '[dybsvn:/]', '@dyb = rw', '* = r', '', '[dybaux:/]', '@dyb = rw', ''].join('\n');
   const conf = [
     '<Location /repos>', '  DAV svn', '  SVNParentPath /var/scm/repos',
     '  AuthzSVNAccessFile /etc/svnsetup/authz.conf', '  AuthType Digest', '  Require valid-user', '</Location>', '',

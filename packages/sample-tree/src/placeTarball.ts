@@ -46,8 +46,7 @@ export interface WrittenFile {
   md5: string;
 }
 
-/** The absolute path of a place. */
-export function placePath(p: TarballPlace): string {
+function placePath(p: TarballPlace): string {
   return path.join(p.root, ...relPath(p).split('/'));
 }
 

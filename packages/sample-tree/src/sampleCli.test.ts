@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { ExitCode } from '@altbackup/shared';
@@ -8,6 +11,7 @@ import { makeSampleTree, type SampleManifest } from './tree.js';
 
 // The committed wrapper npm links as node_modules/.bin/altbackup-sample.
 const BIN = fileURLToPath(new URL('../bin/altbackup-sample', import.meta.url));
+const CLI_JS = fileURLToPath(new URL('./cli.js', import.meta.url));
 const NOW = new Date('2024-03-10T12:00:00Z');
 const END = '2024/03/10';
 
@@ -62,5 +66,16 @@ describe('altbackup-sample', () => {
     assert.equal(fromCli.root, root);
     assert.deepEqual(fromCli.tarballs, lib.tarballs);
     assert.deepEqual(fromCli.bitten, lib.bitten);
+  });
+
+  test('without svnadmin on PATH: one stderr line naming Subversion, exit 1, no tarball written', async () => {
+    const root = path.join(await tmp(), 'tree');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI_JS, '--root', root, '--days', '1'], { env: { PATH: path.join(root, 'no-such-bin') } }, (err, _out, stderr) =>
+        resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }));
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^altbackup-sample: svnadmin not found: .*install Subversion \(apt-get install subversion\)\n$/);
+    assert.deepEqual(await readdir(root), []);
   });
 });

@@ -15,8 +15,9 @@ export const USAGE = `usage: ${PROGRAM} --root DIR [--days N] [--bulk SIZE] [--s
 
 Writes a deterministic sample backup tree under DIR (created if missing):
   <catfold>/<subfold>/YYYY/MM/DD/104701/<name>.tar.gz and <name>.tar.gz.dna
-for svn/dybsvn, svn/dybaux, tracs/dybsvn (holding dybsvn/db/trac.db),
-folders/svnsetup and reposLOCKED/env, plus README.txt and
+for svn/dybsvn and svn/dybaux (hot copies of real FSFS repositories, made
+with svnadmin, which must be installed), tracs/dybsvn (holding
+dybsvn/db/trac.db), folders/svnsetup and reposLOCKED/env, plus README.txt and
 svn/dybsvn/notes.txt off the layout. Existing files at those paths are
 overwritten; nothing else is touched.
 
@@ -36,7 +37,8 @@ options:
   -h, --help        print this help
 
 The same --seed, --end, --days, --bulk, --gzip-level and UTC day of --now
-give byte-identical files (only the day of --now matters).
+give byte-identical files (only the day of --now matters; the svn tarballs
+with the same Subversion version).
 Exit status: 0 done, 1 failed while writing, 2 bad arguments.`;
 
 export function parseCli(argv: readonly string[]): { help: true } | { help: false; json: boolean; options: SampleOptions } {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { bittenRowsFor, expectedExamine } from './bitten.js';
 import { dnaText } from './dna.js';
 import { tarCat, tarList, md5, tmp } from './testTools.js';
-import { makeSampleTree, type SampleManifest } from './tree.js';
+import { FIRST_REVISIONS, makeSampleTree, type SampleManifest } from './tree.js';
 import { TRACDB_MEMBER } from './tracEnv.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
@@ -56,7 +56,7 @@ describe('makeSampleTree', () => {
       ]);
     }
     const revs = m.tarballs.filter((t) => t.subfold === 'dybsvn' && t.catfold === 'svn').map((t) => Number(/-(\d+)\./.exec(t.name)![1]));
-    assert.equal(revs[0], 20550);
+    assert.equal(revs[0], FIRST_REVISIONS.dybsvn);
     assert.ok(revs[1]! > revs[0]! && revs[2]! > revs[1]!);
   });
 
@@ -110,7 +110,10 @@ describe('makeSampleTree', () => {
     }
     assert.equal(members.filter((x) => x.endsWith('trac.db')).length, 1);
     const svn = m.tarballs.find((t) => t.catfold === 'svn' && t.subfold === 'dybsvn')!;
-    assert.ok((await tarList(abs(m, svn.path))).includes(`${svn.name.replace('.tar.gz', '')}/dump.svn`));
+    const svnMembers = await tarList(abs(m, svn.path));
+    const top = svn.name.replace('.tar.gz', '');
+    for (const want of ['format', 'db/current', 'db/uuid', `db/revs/0/${top.split('-')[1]}`]) assert.ok(svnMembers.includes(`${top}/${want}`), want);
+    assert.ok(svnMembers.every((x) => x.startsWith(`${top}/`)));
     for (const t of m.tarballs) assert.ok((await tarList(abs(m, t.path))).length > 0, t.path);
   });
 

@@ -4,7 +4,8 @@
  *     <root>/<catfold>/<subfold>/YYYY/MM/DD/HHMMSS/<name>.tar.gz
  *     <root>/<catfold>/<subfold>/YYYY/MM/DD/HHMMSS/<name>.tar.gz.dna
  *
- * For each day it makes `svn/dybsvn`, `svn/dybaux`, `tracs/dybsvn` (a Trac
+ * For each day it makes `svn/dybsvn` and `svn/dybaux` (hot copies of real
+ * FSFS repositories, as `hot-backup.py` writes them), `tracs/dybsvn` (a Trac
  * environment holding a real SQLite `dybsvn/db/trac.db` with a Bitten
  * `bitten_build` table), `folders/svnsetup` and `reposLOCKED/env` (named
  * apart from the wanted names, so a day still has two `dybsvn` tarballs),
@@ -12,18 +13,19 @@
  *
  * Everything is derived from a seeded PRNG: the same options (seed, end,
  * days, bulk, pending, gzipLevel and the UTC day of now) give byte-identical
- * tarballs and sidecars.
+ * tarballs and sidecars, the svn ones on machines with the same Subversion
+ * version (svnadmin writes the repository's format and config files).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bittenRowsFor, type BittenRow } from './bitten.js';
-import { DAY, dayNumber, dayString, nowSeconds, runStart } from './clock.js';
+import { DAY, dayNumber, dayString, nowSeconds, runDates, runStart } from './clock.js';
 import type { DnaForm } from './dna.js';
 import { reposMembers, svnsetupMembers } from './folders.js';
 import { placeTarball, type SampleTarball } from './placeTarball.js';
 import { intIn, mulberry32, seedFrom } from './prng.js';
-import { svnMembers } from './svnTarball.js';
+import { SvnWorkRepo } from './svnRepo.js';
 import { writeTarGz, type Member } from './tarGz.js';
 import { makeTracDb } from './tracDb.js';
 import { ATTACHMENTS, TRACDB_MEMBER, tracMembers } from './tracEnv.js';
@@ -80,6 +82,14 @@ export const DEFAULT_BULK = 256 * 1024;
 export const DEFAULT_GZIP_LEVEL = 6;
 const MAX_DAYS = 3660;
 
+/**
+ * Revisions of the first day. The site's dybsvn stood at r20550 and dybaux
+ * at r5120; the svn tarballs are real repositories, loaded one commit at a
+ * time (about 1 ms each in memory, 10 ms on disk), so theirs are a
+ * hundredth of that. env is a file tree standing for a repository and keeps
+ * the site's numbers.
+ */
+export const FIRST_REVISIONS: Readonly<Record<'dybsvn' | 'dybaux' | 'env', number>> = { dybsvn: 206, dybaux: 51, env: 20550 };
 
 /** Throw a RangeError/TypeError naming the first bad option, without writing anything. */
 export function checkSampleOptions(opts: SampleOptions): void {
@@ -142,43 +152,62 @@ export async function makeSampleTree(opts: SampleOptions): Promise<SampleManifes
     dybsvn: mulberry32(seedFrom(o.seed, 'rev', 'dybsvn')),
     dybaux: mulberry32(seedFrom(o.seed, 'rev', 'dybaux')),
   };
-  let dybsvnRev = 20550;
-  let dybauxRev = 5120;
-  let sidecars = 0;
+  // env moves with dybsvn: both are committed to on the same days.
+  const revs = { dybsvn: [FIRST_REVISIONS.dybsvn], dybaux: [FIRST_REVISIONS.dybaux], env: [FIRST_REVISIONS.env] };
+  for (let i = 1; i < dayNums.length; i++) {
+    const svnStep = intIn(revRng.dybsvn, 2, 6);
+    revs.dybsvn.push(revs.dybsvn[i - 1]! + svnStep);
+    revs.env.push(revs.env[i - 1]! + svnStep);
+    revs.dybaux.push(revs.dybaux[i - 1]! + intIn(revRng.dybaux, 1, 4));
+  }
+  const runsOf = (list: number[]) => list.map((rev, i) => ({ rev, at: runStart(dayNums[i]!) }));
+  const svn: Partial<Record<'dybsvn' | 'dybaux', SvnWorkRepo>> = {};
+  try {
+    svn.dybsvn = await SvnWorkRepo.create('dybsvn', o.seed, runsOf(revs.dybsvn));
+    svn.dybaux = await SvnWorkRepo.create('dybaux', o.seed, runsOf(revs.dybaux));
+    let sidecars = 0;
+    // Drawn when a tarball's writing starts, in the order of the code below.
+    const formOf = (pending: boolean) => (pending ? null : sidecarForm(sidecars++));
+    const put = (catfold: string, subfold: string, day: string, name: string, members: readonly Member[], minutes: number, pending: boolean) =>
+      placeTarball({ root: o.root, catfold, subfold, day, name, minutes }, formOf(pending), (file) => writeTarGz(file, members, { level: o.gzipLevel }));
+    const hotBackup = async (repo: SvnWorkRepo, name: 'dybsvn' | 'dybaux', rev: number, day: string, snap: Date, minutes: number) => {
+      const form = formOf(false);
+      await repo.loadTo(rev);
+      return placeTarball({ root: o.root, catfold: 'svn', subfold: name, day, name: `${name}-${rev}.tar.gz`, minutes }, form,
+        (file) => repo.writeTarball(file, { top: `${name}-${rev}`, mtime: snap, gzipLevel: o.gzipLevel }));
+    };
 
-  const put = async (catfold: string, subfold: string, day: string, name: string, members: readonly Member[], minutes: number, pending: boolean) => {
-    const t = await placeTarball({ root: o.root, catfold, subfold, day, name, minutes }, pending ? null : sidecarForm(sidecars++),
-      (file) => writeTarGz(file, members, { level: o.gzipLevel }));
-    manifest.tarballs.push(t);
-    return t.path;
-  };
-
-  for (const [i, dayN] of dayNums.entries()) {
-    const day = dayString(dayN);
-    if (i > 0) {
-      dybsvnRev += intIn(revRng.dybsvn, 2, 6);
-      dybauxRev += intIn(revRng.dybaux, 1, 4);
+    for (const [i, dayN] of dayNums.entries()) {
+      const day = dayString(dayN);
+      const { files: mtime, snapshot: snap } = runDates(dayN);
+      const rows = bittenRowsFor(day, o.now, o.seed);
+      manifest.bitten[day] = rows;
+      const db = makeTracDb(rows, day, o.seed, ATTACHMENTS);
+      const pending = o.pending && i === dayNums.length - 1;
+      // One day's tarballs are independent: the svnadmin children run while
+      // this process gzips. All settle before a failure is thrown, so no
+      // svnadmin outlives its scratch folder.
+      const settled = await Promise.allSettled([
+        put('folders', 'svnsetup', day, 'svnsetup.tar.gz', svnsetupMembers(day, o.seed, mtime), 1, false),
+        hotBackup(svn.dybaux, 'dybaux', revs.dybaux[i]!, day, snap, 2),
+        hotBackup(svn.dybsvn, 'dybsvn', revs.dybsvn[i]!, day, snap, 4),
+        put('reposLOCKED', 'env', day, 'env.tar.gz', reposMembers(day, o.seed, revs.env[i]!, mtime), 6, false),
+        put('tracs', 'dybsvn', day, 'dybsvn.tar.gz', tracMembers(day, o.seed, o.bulk, db, mtime, snap), 9, pending),
+      ]);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const day5 = settled.map((r) => (r as PromiseFulfilledResult<SampleTarball>).value);
+      manifest.tarballs.push(...day5);
+      manifest.tracdb.push({
+        day,
+        path: day5[4]!.path,
+        member: TRACDB_MEMBER,
+        size: db.length,
+        md5: createHash('md5').update(db).digest('hex'),
+      });
     }
-    const mtime = new Date((runStart(dayN) - 3600) * 1000);
-    const snap = new Date(runStart(dayN) * 1000);
-
-    await put('folders', 'svnsetup', day, 'svnsetup.tar.gz', svnsetupMembers(day, o.seed, mtime), 1, false);
-    await put('svn', 'dybaux', day, `dybaux-${dybauxRev}.tar.gz`, svnMembers('dybaux', dybauxRev, day, o.seed, mtime), 2, false);
-    await put('svn', 'dybsvn', day, `dybsvn-${dybsvnRev}.tar.gz`, svnMembers('dybsvn', dybsvnRev, day, o.seed, mtime), 4, false);
-    await put('reposLOCKED', 'env', day, 'env.tar.gz', reposMembers(day, o.seed, dybsvnRev, mtime), 6, false);
-
-    const rows = bittenRowsFor(day, o.now, o.seed);
-    manifest.bitten[day] = rows;
-    const db = makeTracDb(rows, day, o.seed, ATTACHMENTS);
-    const pending = o.pending && i === dayNums.length - 1;
-    const rel = await put('tracs', 'dybsvn', day, 'dybsvn.tar.gz', tracMembers(day, o.seed, o.bulk, db, mtime, snap), 9, pending);
-    manifest.tracdb.push({
-      day,
-      path: rel,
-      member: TRACDB_MEMBER,
-      size: db.length,
-      md5: createHash('md5').update(db).digest('hex'),
-    });
+  } finally {
+    await Promise.all(Object.values(svn).map((r) => r.remove()));
   }
 
   const off: Array<[string, string]> = [
