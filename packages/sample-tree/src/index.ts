@@ -1,4 +1,5 @@
 export * from './tree.js';
+export * from './broken.js';
 export { TIME_FOLDER } from './clock.js';
 export { bittenRowsFor, expectedExamine, type BittenRow, type ExamineRow } from './bitten.js';
 export type { DnaForm } from './dna.js';
