@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDna } from '@altbackup/shared';
 import { tempDir } from '@altbackup/shared/testing';
-import { makeSampleTree } from '#test/support/sampleTree.js';
+import { makeSampleTree } from '@altbackup/sample-tree';
 import { runTarget, startSource, type CliResult } from '#test/support/processes.js';
 import { sampleTargetToml } from '#test/support/sampleConfig.js';
 import { waitListed } from '#test/support/waitListed.js';

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Debian tools the tests drive as real clients (curl, wget, aria2c, openssl,
-# sqlite3, tar, /usr/bin/time), systemd-analyze for the unit files and
-# chromium for the report page. Installed only when missing; needs root or
-# passwordless sudo.
+# sqlite3, tar, /usr/bin/time), systemd-analyze for the unit files,
+# chromium for the report page and Subversion, whose svnadmin makes the
+# sample svn tarballs. Installed only when missing; needs root or
+# passwordless sudo. Arguments narrow the list to the given command:package
+# pairs (the demo needs only svnadmin:subversion).
 set -euo pipefail
+pairs=("$@")
+[ ${#pairs[@]} -eq 0 ] && pairs=(curl:curl wget:wget aria2c:aria2 openssl:openssl sqlite3:sqlite3 tar:tar /usr/bin/time:time systemd-analyze:systemd chromium:chromium svnadmin:subversion)
 need=()
-for pair in curl:curl wget:wget aria2c:aria2 openssl:openssl sqlite3:sqlite3 tar:tar /usr/bin/time:time systemd-analyze:systemd chromium:chromium; do
+for pair in "${pairs[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

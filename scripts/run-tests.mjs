@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['packages/shared/dist', 'packages/source-server/dist', 'packages/target-puller/dist', 'test/dist', 'bench/dist'];
+const roots = ['packages/shared/dist', 'packages/sample-tree/dist', 'packages/source-server/dist', 'packages/target-puller/dist', 'test/dist', 'bench/dist'];
 const filter = process.argv.slice(2);
 
 function find(dir) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 import { startRecordedSource } from './support/recordedSource.js';
 
 const DAY = '2024/05/02';

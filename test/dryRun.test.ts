@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { flipByte, tempDir } from '@altbackup/shared/testing';
 import { filesUnder } from './support/pullFixtures.js';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
-import { makeSampleTree, type SampleManifest, type SampleTarball } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest, type SampleTarball } from '@altbackup/sample-tree';
 
 let work: string;
 let sample: SampleManifest;

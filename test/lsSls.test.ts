@@ -8,7 +8,7 @@ import { cp, open, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree, type SampleManifest, type SampleTarball } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest, type SampleTarball } from '@altbackup/sample-tree';
 import { startRecordedSource, type RecordedSource } from './support/recordedSource.js';
 
 const DAY = '2024/05/02';

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { formatDna, parseDna } from '@altbackup/shared';
 import { DAY, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource } from './support/processes.js';
-import { makeSampleTree } from './support/sampleTree.js';
+import { makeSampleTree } from '@altbackup/sample-tree';
 import {
   FAST, assertMirror, bodyRequests, bytesSent, filesUnder, pull, rigPool, tarballPath, writeSourceTarball,
 } from './support/pullFixtures.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 describe('pull after purge_target', () => {
   let dir: string;

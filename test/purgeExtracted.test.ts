@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { Ledger } from '@altbackup/target-puller';
 import { tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree } from './support/sampleTree.js';
+import { makeSampleTree } from '@altbackup/sample-tree';
 
 async function tree(root: string): Promise<string[]> {
   const out: string[] = [];

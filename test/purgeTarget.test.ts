@@ -13,7 +13,7 @@ import { Ledger } from '@altbackup/target-puller';
 import { formatDna, parseDna } from '@altbackup/shared';
 import { md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 /** Every file (with md5), symlink and folder below root, except the ledger folder. */
 async function snapshot(root: string): Promise<Map<string, string>> {

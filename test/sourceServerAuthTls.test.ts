@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runSource, startSource } from './support/processes.js';
 import { rawRequest, sampleRoot, tool } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 import { makeTestPki } from './support/tls.js';
 
 const TOKEN = 'tok-9f2c1d-not-for-logs';

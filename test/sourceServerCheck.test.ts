@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tempDir } from '@altbackup/shared/testing';
 import { runSource } from './support/processes.js';
 import { sampleRoot } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 
 const tmp = tempDir('check');
 let manifest: SampleManifest;

@@ -12,7 +12,7 @@ import { formatDna } from '@altbackup/shared';
 import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from './support/processes.js';
 import { rawRequest, sampleRoot } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
 const tmp = tempDir('hostile');

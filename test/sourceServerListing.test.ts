@@ -11,7 +11,7 @@ import { formatDna } from '@altbackup/shared';
 import { md5Of, tempDir, waitFor } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from './support/processes.js';
 import { rawRequest, sampleRoot } from './support/sourceServerFixture.js';
-import type { SampleManifest } from './support/sampleTree.js';
+import type { SampleManifest } from '@altbackup/sample-tree';
 
 const tmp = tempDir('listing');
 let manifest: SampleManifest;

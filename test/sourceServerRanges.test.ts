@@ -13,7 +13,7 @@ import { formatDna, reprDigestOf } from '@altbackup/shared';
 import { md5Of, md5OfFile, tempDir, waitFor } from '@altbackup/shared/testing';
 import { startSource, type RunningServer } from './support/processes.js';
 import { rawRequest, sampleRoot, tool } from './support/sourceServerFixture.js';
-import type { SampleManifest, SampleTarball } from './support/sampleTree.js';
+import type { SampleManifest, SampleTarball } from '@altbackup/sample-tree';
 
 const tmp = tempDir('ranges');
 let manifest: SampleManifest;

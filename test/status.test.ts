@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { addDays, formatDna, todayIn } from '@altbackup/shared';
 import { tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 import { sampleTargetToml } from './support/sampleConfig.js';
 import { waitListed } from './support/waitListed.js';
 

@@ -10,7 +10,7 @@ import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
-import { bittenRowsFor, expectedExamine, makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { bittenRowsFor, expectedExamine, makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 const DAY = 86_400;
 const WINDOWS = [30, 60];

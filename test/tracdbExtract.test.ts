@@ -16,7 +16,7 @@ import { formatDna } from '@altbackup/shared';
 import { Ledger } from '@altbackup/target-puller';
 import { md5Of, tempDir } from '@altbackup/shared/testing';
 import { runTarget } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 async function filesBelow(root: string, skip: (rel: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = [];

@@ -11,7 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { flipByte, tempDir } from '@altbackup/shared/testing';
 import { runTarget, startSource, type RunningServer } from './support/processes.js';
-import { makeSampleTree, type SampleManifest } from './support/sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 const DAY = '2024/05/02';
 let work: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { tempDir } from '@altbackup/shared/testing';
-import { writeTarGz } from '#test/support/sampleTree.js';
+import { writeTarGz } from '@altbackup/sample-tree';
 import { MiB, keystream, layoutPath, writeSidecar, type BenchTarball } from './data.js';
 
 export interface TracTarball extends BenchTarball {

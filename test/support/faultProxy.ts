@@ -10,7 +10,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { mulberry32 } from './sampleTree.js';
+import { mulberry32 } from '@altbackup/sample-tree';
 
 export type Fault =
   | { kind: 'status'; status: number }

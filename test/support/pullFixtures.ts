@@ -11,7 +11,7 @@ import { after } from 'node:test';
 import { formatDna, formatTarballPath } from '@altbackup/shared';
 import { DAY, md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
-import { randomBytesFrom, seedFrom } from './sampleTree.js';
+import { randomBytesFrom, seedFrom } from '@altbackup/sample-tree';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
 import { waitListed } from './waitListed.js';
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import { makeSampleTree, type SampleManifest } from './sampleTree.js';
+import { makeSampleTree, type SampleManifest } from '@altbackup/sample-tree';
 
 /** A two-day sample tree ending today (UTC); the newest Trac tarball is pending. */
 export async function sampleRoot(root: string, bulk = 64 * 1024): Promise<SampleManifest> {

@@ -1,30 +1,23 @@
-#!/usr/bin/env node
 /**
- * Command-line front end of the sample-data generator (see sampleTree.ts).
+ * The `altbackup-sample` command: a sample tree from the command line.
  *
- *     node test/dist/support/sampleCli.js --root DIR [--days N] [--bulk SIZE]
- *          [--seed S] [--end YYYY/MM/DD] [--now ISO] [--no-pending] [--gzip-level N] [--json]
+ *     altbackup-sample --root DIR [--days N] [--bulk SIZE] [--seed S]
+ *          [--end YYYY/MM/DD] [--now ISO] [--no-pending] [--gzip-level N] [--json]
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  checkSampleOptions,
-  DEFAULT_BULK,
-  DEFAULT_DAYS,
-  DEFAULT_GZIP_LEVEL,
-  makeSampleTree,   parseSize,
-  type SampleManifest,
-  type SampleOptions,
-} from './sampleTree.js';
+import { AltError, parseSize } from '@altbackup/shared';
+import { checkSampleOptions, DEFAULT_BULK, DEFAULT_DAYS, DEFAULT_GZIP_LEVEL, makeSampleTree, type SampleManifest, type SampleOptions } from './tree.js';
 
-export const USAGE = `usage: sampleCli --root DIR [--days N] [--bulk SIZE] [--seed S] [--end YYYY/MM/DD]
-                 [--now ISO-8601] [--no-pending] [--gzip-level N] [--json]
+export const PROGRAM = 'altbackup-sample';
+
+export const USAGE = `usage: ${PROGRAM} --root DIR [--days N] [--bulk SIZE] [--seed S] [--end YYYY/MM/DD]
+                        [--now ISO-8601] [--no-pending] [--gzip-level N] [--json]
 
 Writes a deterministic sample backup tree under DIR (created if missing):
   <catfold>/<subfold>/YYYY/MM/DD/104701/<name>.tar.gz and <name>.tar.gz.dna
-for svn/dybsvn, svn/dybaux, tracs/dybsvn (holding dybsvn/db/trac.db),
-folders/svnsetup and reposLOCKED/dybsvn, plus README.txt and
+for svn/dybsvn and svn/dybaux (hot copies of real FSFS repositories, made
+with svnadmin, which must be installed), tracs/dybsvn (holding
+dybsvn/db/trac.db), folders/svnsetup and reposLOCKED/env, plus README.txt and
 svn/dybsvn/notes.txt off the layout. Existing files at those paths are
 overwritten; nothing else is touched.
 
@@ -32,7 +25,7 @@ options:
   --root DIR        directory to fill (required)
   --days N          number of days ending at --end (default ${DEFAULT_DAYS})
   --bulk SIZE       incompressible bytes inside each Trac tarball; plain bytes
-                    or with a K, M or G suffix (binary) (default ${DEFAULT_BULK / 1024}K)
+                    or with a K, M, G or T suffix (binary), e.g. 1.5M (default ${DEFAULT_BULK / 1024}K)
   --seed S          PRNG seed, any string (default 1)
   --end YYYY/MM/DD  newest day (default: the UTC day of --now, i.e. today UTC)
   --now ISO-8601    reference time of the Bitten build times (default: now)
@@ -44,10 +37,9 @@ options:
   -h, --help        print this help
 
 The same --seed, --end, --days, --bulk, --gzip-level and UTC day of --now
-give byte-identical files (only the day of --now matters).
+give byte-identical files (only the day of --now matters; the svn tarballs
+with the same Subversion version).
 Exit status: 0 done, 1 failed while writing, 2 bad arguments.`;
-
-class UsageError extends Error {}
 
 export function parseCli(argv: readonly string[]): { help: true } | { help: false; json: boolean; options: SampleOptions } {
   let values;
@@ -70,23 +62,17 @@ export function parseCli(argv: readonly string[]): { help: true } | { help: fals
       },
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new AltError('usage', (err as Error).message);
   }
   if (values.help) return { help: true };
-  if (!values.root) throw new UsageError('--root DIR is required');
+  if (!values.root) throw new AltError('no-root', '--root DIR is required');
   const options: SampleOptions = { root: values.root, pending: !values['no-pending'] };
   if (values.days !== undefined) {
-    if (!/^\d+$/.test(values.days)) throw new UsageError(`bad --days '${values.days}': expected a positive integer`);
+    if (!/^\d+$/.test(values.days)) throw new AltError('usage', `bad --days '${values.days}': expected a positive integer`);
     options.days = Number(values.days);
-    if (options.days < 1) throw new UsageError(`bad --days '${values.days}': expected a positive integer`);
+    if (options.days < 1) throw new AltError('usage', `bad --days '${values.days}': expected a positive integer`);
   }
-  if (values.bulk !== undefined) {
-    try {
-      options.bulk = parseSize(values.bulk);
-    } catch (err) {
-      throw new UsageError(`--bulk: ${(err as Error).message}`);
-    }
-  }
+  if (values.bulk !== undefined) options.bulk = bulkSize(values.bulk);
   if (values.seed !== undefined) options.seed = values.seed;
   if (values.end !== undefined) {
     // YYYY-MM-DD is accepted too, as for --day elsewhere.
@@ -94,19 +80,26 @@ export function parseCli(argv: readonly string[]): { help: true } | { help: fals
   }
   if (values.now !== undefined) {
     const now = new Date(values.now);
-    if (Number.isNaN(now.getTime())) throw new UsageError(`bad --now '${values.now}': expected an ISO-8601 date-time`);
+    if (Number.isNaN(now.getTime())) throw new AltError('usage', `bad --now '${values.now}': expected an ISO-8601 date-time`);
     options.now = now;
   }
   if (values['gzip-level'] !== undefined) {
-    if (!/^\d$/.test(values['gzip-level'])) throw new UsageError(`bad --gzip-level '${values['gzip-level']}': expected 0 to 9`);
+    if (!/^\d$/.test(values['gzip-level'])) throw new AltError('usage', `bad --gzip-level '${values['gzip-level']}': expected 0 to 9`);
     options.gzipLevel = Number(values['gzip-level']);
   }
   try {
     checkSampleOptions(options);
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^bad (\w+)/, 'bad --$1'));
+    throw new AltError('usage', (err as Error).message.replace(/^bad (\w+)/, 'bad --$1'));
   }
   return { help: false, json: values.json ?? false, options };
+}
+
+/** `--bulk`: a byte count as every altbackup size setting takes it; anything else is a usage error. */
+export function bulkSize(text: string): number {
+  const n = parseSize(text);
+  if (n === null) throw new AltError('usage', `bad --bulk '${text}': expected bytes, optionally with K, M, G or T (1024-based), e.g. 256K or 1.5M`);
+  return n;
 }
 
 export function formatListing(m: SampleManifest): string {
@@ -127,8 +120,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     parsed = parseCli(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`sampleCli: ${err.message} (try --help)\n`);
+    if (!(err instanceof AltError)) throw err;
+    process.stderr.write(`${PROGRAM}: ${err.message} (try --help)\n`);
     return 2;
   }
   if (parsed.help) {
@@ -139,35 +132,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     manifest = await makeSampleTree(parsed.options);
   } catch (err) {
-    process.stderr.write(`sampleCli: ${(err as Error).message}\n`);
+    process.stderr.write(`${PROGRAM}: ${(err as Error).message}\n`);
     return 1;
   }
   process.stdout.write(parsed.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${formatListing(manifest)}\n`);
   return 0;
-}
-
-function isMain(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  // `sampleCli ... | head` must not die with an EPIPE stack trace.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`sampleCli: ${(err as Error)?.message ?? String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }
