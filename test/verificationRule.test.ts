@@ -62,7 +62,7 @@ test('after a failed check_target and a new verified copy, every command agrees 
   const purge = await runTarget([...common, '--json', '--dry-run', 'purge_target']);
   assert.equal(purge.code, 0, purge.stderr);
   const entries = (JSON.parse(purge.stdout) as { subfolds: { entries: { path: string; state: string; why: string | null }[] }[] }).subfolds.flatMap((s) => s.entries);
-  assert.deepEqual(entries.find((e) => e.path === trac.path), { index: 0, path: trac.path, state: 'verified', why: null, delete: false }, 'purge_target --dry-run');
+  assert.deepEqual(entries.find((e) => e.path === trac.path), { index: 0, path: trac.path, state: 'verified', why: null, delete: false, keptBy: ['newest'] }, 'purge_target --dry-run');
 
   const extract = await runTarget([...common, 'extract_tracdb']);
   assert.equal(extract.code, 0, extract.stderr);

@@ -36,7 +36,10 @@ export function filesHandler(deps: FilesDeps) {
     const parsed = parseFilesUrl(req.raw.url ?? '');
     if (!parsed.ok) return reply.code(400).type(TEXT).send(`bad path: ${parsed.reason}\n`);
     const { ref } = parsed;
-    if (deps.catalog.get(ref.path)?.state !== 'complete') return notFound(reply);
+    // Known to the catalog (so on the layout and scanned); whether it is
+    // complete is decided below from the sidecar and the file as they are
+    // now, since the catalog may be a rescan behind a file just replaced.
+    if (!deps.catalog.get(ref.path)) return notFound(reply);
     const side = await readSmallInsideRoot(deps.catalog.root, ref.path + DNA_SUFFIX, MAX_SIDECAR_BYTES);
     if (!side) return notFound(reply);
     if (parsed.dna) {
