@@ -27,6 +27,17 @@ async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
+/** `p`, or a failure naming `what` after `ms`: a stalled link fails the test instead of hanging it. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
@@ -270,6 +281,37 @@ describe('shaped link: relaying', () => {
       assert.equal(st.bytesUp, webSockets[before]!.bytesRead);
     });
   });
+});
+
+describe('shaped link: flow control', () => {
+  const BIG = 64 * 1024 * 1024;
+  const bigFile = Buffer.alloc(BIG);
+  for (let i = 0; i < BIG; i += DOWN.length) DOWN.copy(bigFile, i);
+
+  // A small line and a reader that starts late: the link must stop reading the sender and start again, or the transfer hangs.
+  for (const [name, shape] of [['shaped', { rateBytesPerSec: 400e6, rttMs: 10 }], ['delay only', { rttMs: 10 }]] as const) {
+    it(`${name}: a full line and a reader that waits still get every byte, in order`, async () => {
+      const sender = net.createServer((s) => { s.on('error', () => undefined); s.end(bigFile); });
+      const port = await listen(sender);
+      try {
+        await withLink({ port, ...shape, maxQueuedBytes: 256 * 1024 }, async (link) => {
+          const c = net.connect({ host: '127.0.0.1', port: link.port });
+          c.pause();
+          const chunks: Buffer[] = [];
+          c.on('data', (d: Buffer) => chunks.push(d));
+          const ended = new Promise((r) => c.on('end', r));
+          await waitFor(() => link.stats().bytesDown > 0);
+          c.resume();
+          await within(ended, 30_000, 'the whole stream');
+          c.destroy();
+          assert.equal(md5(Buffer.concat(chunks)), md5(bigFile));
+          assert.equal(link.stats().bytesDown, BIG);
+        });
+      } finally {
+        await closeServer(sender);
+      }
+    });
+  }
 });
 
 describe('shaped link: cuts', () => {

@@ -6,13 +6,14 @@
  *
  * The model. Each direction of each connection is a line of its own, with
  * its own clock: a bottleneck of `rate` bytes/s (a token bucket holding
- * `burstBytes`) followed by a propagation delay of rttMs/2. A chunk read
- * from one side leaves the bottleneck once the bucket has paid for all of
- * it and reaches the other side rttMs/2 later. The line is a delay line:
- * every chunk carries its own due time and one timer per line waits for the
- * head, so rate x delay bytes are in flight at once and the latency costs no
- * throughput. Connections never share a bucket: the rate is per connection,
- * as a window-bound TCP stream's is.
+ * `burstBytes`) followed by a propagation delay of rttMs/2. Bytes read from
+ * one side leave the bottleneck in pieces of `tickMs` at the rate, each once
+ * the bucket has paid for all of it, and reach the other side rttMs/2
+ * later. The line is a delay line: every piece carries its own due time and
+ * one timer per line waits for the head, so rate x delay bytes are in
+ * flight at once and the latency costs no throughput. Connections never
+ * share a bucket: the rate is per connection, as a window-bound TCP
+ * stream's is.
  *
  * On loopback the client's connect succeeds at once, so the handshake is
  * modelled instead: nothing crosses a new connection for `setupMs` (one RTT
@@ -27,12 +28,13 @@
  * its stream end early (every byte before the cut arrives, as with the
  * fault proxy's cut), the server sees its connection go.
  *
- * Kernel buffers. Node has no SO_SNDBUF/SO_RCVBUF for TCP, and shaping does
- * not need them: the proxy shapes before it writes, so the kernel's buffers
+ * Flow control and kernel buffers. The proxy stops reading a sender while
+ * its line is full (`maxQueuedBytes`) or the reader's socket is (a closed
+ * window). Node has no SO_SNDBUF/SO_RCVBUF for TCP, and shaping does not
+ * need them: the proxy shapes before it writes, so the kernel's buffers
  * after the shaper only hold bytes the line has already delivered; they can
- * delay what the reader sees, never advance it. Before the shaper, the proxy
- * stops reading a sender once `maxQueuedBytes` wait on its line, so the
- * sender runs ahead of the delivered bytes by at most that plus its own
+ * delay what the reader sees, never advance it. Before the shaper, a sender
+ * runs ahead of the delivered bytes by at most `maxQueuedBytes` plus its own
  * socket buffers, as a sender on a real link runs ahead by its window.
  * TCP_NODELAY is set on both sockets: Nagle's algorithm against loopback's
  * delayed ACKs would hold small writes (HTTP headers, SSH packets) for up to
@@ -41,9 +43,10 @@
  * `bytesDown`/`bytesUp` count bytes the proxy has written to the client or
  * the upstream: the reader has them or they sit in its receive buffer.
  *
- * What it reaches alone on the 2-core bench machine (2025-06, figures in
- * bench/README.md, `node bench/dist/support/shapedLink.js`): see there; the
- * shaping is accurate to well under 1 % at 4 x 25 MB/s and 40 ms.
+ * What it reaches alone, measured by `npm run bench:link` on the 2-core
+ * machine under other load, is in bench/README.md: unshaped, a few hundred
+ * MB/s at about 1 s of CPU per GB; at 4 x 25 MB/s and 40 ms, within 1-2 % of
+ * the model's time with a quarter to a third of one core.
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -74,8 +77,9 @@ export interface ShapedLinkOptions {
    * Bytes a line holds (queued at its bottleneck or in flight) before the
    * proxy stops reading its sender, which it reads again once the line is
    * half empty. Default: twice what is in flight (rate x one-way delay) plus
-   * 100 ms at the rate (1 MiB at least), so that a sender late by up to
-   * that long never leaves the bottleneck idle; 16 MiB for a line without a
+   * 250 ms at the rate (1 MiB at least), so that a sender, or this process,
+   * held up by up to that long (a busy machine) never leaves the bottleneck
+   * idle; 16 MiB for a line without a
    * bottleneck, where it caps throughput at 16 MiB per one-way delay as a
    * window would.
    */
@@ -142,7 +146,7 @@ export function arrival(c: LineClock, now: number, len: number): number {
 const MiB = 1024 * 1024;
 
 function defaultMaxQueued(rate: number, delayMs: number): number {
-  return Number.isFinite(rate) ? 2 * Math.ceil((rate * delayMs) / 1000 + Math.max(MiB, rate / 10)) : 16 * MiB;
+  return Number.isFinite(rate) ? 2 * Math.ceil((rate * delayMs) / 1000 + Math.max(MiB, rate / 4)) : 16 * MiB;
 }
 
 interface Slot {
@@ -223,9 +227,7 @@ class Line {
     this.timer = null;
     if (this.stopped || this.blocked || this.dst === null) return;
     const now = performance.now();
-    // Whatever is due goes out in one writev.
     const dst = this.dst;
-    dst.cork();
     while (this.head < this.slots.length) {
       const slot = this.slots[this.head]!;
       if (slot.due > now) {
@@ -236,7 +238,6 @@ class Line {
       this.slots[this.head++] = undefined;
       if (!this.deliver(slot, dst)) break;
     }
-    dst.uncork();
     if (this.head === this.slots.length) {
       this.slots = [];
       this.head = 0;
@@ -267,17 +268,17 @@ class Line {
     }
     this.budget -= data.length;
     this.count(data.length);
-    const more = dst.write(data);
-    this.blocked = !more;
+    dst.write(data);
+    // write() says false for any chunk over 16 KiB, taken at once or not: what the kernel left in Node's buffer says whether the reader is full.
+    this.blocked = dst.writableLength > 0 && dst.writableNeedDrain;
     this.flow();
-    if (!more) {
-      dst.once('drain', () => {
-        this.blocked = false;
-        this.flow();
-        this.pump();
-      });
-    }
-    return more;
+    if (!this.blocked) return true;
+    dst.once('drain', () => {
+      this.blocked = false;
+      this.flow();
+      this.pump();
+    });
+    return false;
   }
 }
 
