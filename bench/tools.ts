@@ -21,6 +21,7 @@ export const TOOLS: readonly Tool[] = [
   { bin: '/usr/lib/openssh/sftp-server', pkg: 'openssh-sftp-server' },
   { bin: '/usr/bin/rsync', pkg: 'rsync' },
   { bin: '/usr/bin/curl', pkg: 'curl' },
+  { bin: '/usr/bin/aria2c', pkg: 'aria2' },
   { bin: '/usr/bin/time', pkg: 'time' },
   { bin: '/usr/bin/md5sum', pkg: 'coreutils' },
   { bin: '/usr/bin/tar', pkg: 'tar' },
