@@ -42,7 +42,7 @@ describe('deploy/README.md scratch install', () => {
   });
 
   it('gets a TLS source server with a token and a pull working end to end', async () => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALTBACKUP_')));
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALTBACKUP_'))), ALTBACKUP_TARGET_MIN_FREE: '16M' };
     const r = spawnSync('bash', ['-c', scratchScript()], { cwd: REPO, env, encoding: 'utf8', timeout: 180_000 });
     const dir = /scratch install OK in (\S+)/.exec(r.stdout)?.[1];
     try {

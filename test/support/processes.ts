@@ -32,11 +32,17 @@ export interface RunOptions {
   input?: string;
 }
 
-/** Environment for children: no inherited ALTBACKUP_* settings, no system config file. */
+/**
+ * Environment for children: no inherited ALTBACKUP_* settings, no system
+ * config file, and a free-space margin that fits the small files tests
+ * write (the production default of 2 GiB would make the suite depend on the
+ * machine's disk; the free-space rule has tests of its own).
+ */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ALTBACKUP_')) env[k] = v;
   env.ALTBACKUP_CONFIG = extra.ALTBACKUP_CONFIG ?? '/dev/null';
+  env.ALTBACKUP_TARGET_MIN_FREE = '16M';
   return { ...env, ...extra };
 }
 

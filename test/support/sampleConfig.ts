@@ -14,6 +14,8 @@ export function sampleTargetToml(root: string, sources: readonly string[], targe
     `root = ${JSON.stringify(root)}`,
     `sources = ${JSON.stringify(sources)}`,
     'retry_min_delay = "100ms"',
+    // The sample's tarballs are small: leave room for them, not the production margin of free space.
+    'min_free = "16M"',
     ...targetSettings,
     '[expect]',
     'dybsvn = 2',

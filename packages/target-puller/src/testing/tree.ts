@@ -50,6 +50,7 @@ export function testConfig(target: string, sources: string[], extra: Record<stri
       'target.retry_min_delay': '10ms',
       'target.retry_max_delay': '40ms',
       'target.retries': '6',
+      'target.min_free': '16M',
       'target.deadline': '20s',
       timezone: 'UTC',
       ...extra,
