@@ -39,7 +39,7 @@ export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[
     { name: 'altbackup_pending_tarballs', type: 'gauge', help: 'Tarballs on the source without sidecar yet, per wanted name, for the checked days.', samples: perName((n) => n.pending?.length ?? null) },
     { name: 'altbackup_not_pulled_tarballs', type: 'gauge', help: 'Tarballs complete on the source but not on the target, per wanted name, for the checked days.', samples: perName((n) => n.notPulled?.length ?? null) },
     { name: 'altbackup_mismatches', type: 'gauge', help: 'Tarballs whose latest verification failed and that are still on the target.', samples: [{ value: facts.mismatches.length }] },
-    { name: 'altbackup_source_changed_tarballs', type: 'gauge', help: 'Verified copies the source now lists with other bytes, kept until an operator runs pull --accept-changed.', samples: [{ value: facts.changes.length }] },
+    { name: 'altbackup_changed_on_source_tarballs', type: 'gauge', help: 'Verified copies the source now lists with other bytes, kept until an operator runs pull --accept-changed.', samples: [{ value: facts.changes.length }] },
     { name: 'altbackup_suspicious_tarballs', type: 'gauge', help: "Series whose newest copy is much smaller than the last good one (min_size_percent).", samples: [{ value: facts.suspicious.length }] },
     { name: 'altbackup_pull_running', type: 'gauge', help: 'Whether a pull is running now (1) or not (0).', samples: [{ value: facts.running ? 1 : 0 }] },
   ];
