@@ -60,7 +60,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.bwlimit', kind: 'size', default: 0, flag: 'bwlimit', programs: tgt, help: 'total bandwidth limit in bytes/s, e.g. 20M (0: none)' },
   { key: 'target.checkpoint', kind: 'size', default: 32 << 20, flag: 'checkpoint', programs: tgt, min: 64 << 10, help: 'bytes between saved hash states of a download (a resumed pull reads back about this much at most)' },
   { key: 'target.min_free', kind: 'size', default: 2 * 1024 ** 3, flag: 'min-free', programs: tgt, help: 'free space left on the target filesystem after a download or an extraction; a file that would leave less is refused' },
-  { key: 'target.max_listing', kind: 'size', default: 16 << 20, flag: 'max-listing', programs: tgt, min: 1024, help: "largest source listing body accepted for one day (a larger one is refused: the listing is untrusted input)" },
+  { key: 'target.max_listing', kind: 'size', default: 4 << 20, flag: 'max-listing', programs: tgt, min: 1024, help: "largest source listing accepted, all selected days together (about 50,000 entries; a larger one is refused: the listing is untrusted input, and this bounds a pull's memory)" },
   { key: 'target.min_size_percent', kind: 'int', default: 50, flag: 'min-size-percent', programs: tgt, min: 0, max: 100, help: "a new tarball smaller than this percentage of its series' last good copy is marked suspicious and does not count toward keep (0: off)" },
   { key: 'target.connect_timeout', kind: 'duration', default: 30_000, flag: 'connect-timeout', programs: tgt, min: 1, help: 'TCP/TLS connect timeout' },
   { key: 'target.header_timeout', kind: 'duration', default: 60_000, flag: 'header-timeout', programs: tgt, min: 1, help: 'wait for response headers' },

@@ -224,7 +224,7 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
     }
     for (const i of changed) {
       log.error({ path: i.entry.path, held: i.held, listed: i.entry.dna }, changedLine(i));
-      rec.sourceChange({ path: i.entry.path, oldMd5: i.held?.dig ?? null, oldSize: i.held?.size ?? null, newMd5: i.entry.dna.dig, newSize: i.entry.size, sourceUrl: listing.source });
+      rec.sourceChange({ path: i.entry.path, oldMd5: i.held?.dig ?? null, oldSize: i.held?.size ?? null, newMd5: i.entry.dna.dig, newSize: i.entry.size, sourceUrl: showSource(listing.source) });
     }
     if (opts.dryRun) {
       return { plan, outcomes: [], summary: summarize(plan, [], opts.days, Date.now() - started), invalid: listing.invalid, changed, notAccepted, error: null };
@@ -241,7 +241,7 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
       if (stop.aborted) return notStarted(item, stopped());
       let reservation;
       try {
-        reservation = await space.reserve(item.entry.size - item.offset, item.entry.path);
+        reservation = await space.reserve(item.entry.size - item.offset);
       } catch (e) {
         const refused = { ...notStarted(item, ''), result: 'failed' as const, error: (toAltError(e) ?? (e as Error)).message };
         rec.transfer({ ...refused, size: refused.dna.size, md5: refused.dna.dig });

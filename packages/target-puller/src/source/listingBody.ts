@@ -23,9 +23,12 @@ function badListing(url: string, why: string): AltError {
   return new AltError('bad-listing', `listing from ${redactUrl(url)} refused (${why}): nothing was fetched; is this an altbackup source server of the same version?`);
 }
 
-/** The body's bytes, refused as soon as they exceed `cap` (or a Content-Length announces more). */
+/**
+ * The body's bytes, refused as soon as they exceed `cap` (or a Content-Length
+ * announces more). `cap` is what is left of the run's listing budget.
+ */
 export async function readCappedBody(res: Dispatcher.ResponseData, cap: number, url: string): Promise<Buffer> {
-  const tooBig = () => badListing(url, `the body is larger than ${humanSize(cap)} (target.max_listing)`);
+  const tooBig = () => badListing(url, `the listing is larger than ${humanSize(cap)}, what is left of target.max_listing for the selected days`);
   const announced = Number(res.headers['content-length']);
   if (Number.isFinite(announced) && announced > cap) {
     await res.body.dump().catch(() => undefined);

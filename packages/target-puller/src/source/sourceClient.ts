@@ -165,6 +165,8 @@ export class SourceClient {
     const pending: string[] = [];
     const invalid: { path: string; problem: string }[] = [];
     let used = '';
+    /** Listing bytes read so far: `maxListing` bounds all days together, so `--since` cannot multiply it. */
+    let listed = 0;
     // The server filters by `wanted` too; this keeps a server that did not from choosing what is written here.
     const wantedPath = (path: string) => isWanted(path.slice(path.lastIndexOf('/') + 1), wanted);
     for (const day of days) {
@@ -174,7 +176,9 @@ export class SourceClient {
         await res.body.dump().catch(() => undefined);
         throw HttpStatusError.of(res, redactUrl(url));
       }
-      const text = (await readCappedBody(res, this.options.maxListing, url)).toString('utf8');
+      const body = await readCappedBody(res, this.options.maxListing - listed, url);
+      listed += body.length;
+      const text = body.toString('utf8');
       let json: unknown;
       try {
         json = JSON.parse(text);

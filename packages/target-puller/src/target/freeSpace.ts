@@ -63,10 +63,10 @@ export class SpaceBudget {
     this.probe = probe;
   }
 
-  /** Reserves `need` bytes for `what`, or throws `no-space`. */
-  async reserve(need: number, what: string): Promise<Reservation> {
+  /** Reserves `need` bytes, or throws `no-space` saying what is short where. */
+  async reserve(need: number): Promise<Reservation> {
     const why = spaceShortfall(need, this.margin, await this.probe(this.dir), this.reserved);
-    if (why) throw new AltError('no-space', `${what}: not enough free space: ${why}; free some space or lower target.min_free`);
+    if (why) throw new AltError('no-space', `not enough free space: ${why}; free some space or lower target.min_free`);
     let held = need;
     this.reserved += held;
     return {
