@@ -94,6 +94,16 @@ test('extract_tracdb writes the member byte-identically, sqlite3 reads it, a sec
   }
 });
 
+test('a trac.db that would leave less than target.min_free is refused before a byte is written', async (t) => {
+  const e = await setup();
+  t.after(() => rm(e.dir, { recursive: true, force: true }));
+  const [db] = e.manifest.tracdb;
+  const r = await runTarget([...e.args, '--day', db!.day, '--min-free', '1000000G', 'extract_tracdb']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^altbackup extract_tracdb: no-space: ${db!.path.replace(/[.]/g, '\\.')}: dybsvn/db/trac\\.db \\(\\d+ bytes\\): not enough free space: needs \\S+ plus the [\\d.]+[KMGTP] kept free \\(target\\.min_free\\), \\S+ \\(\\w+\\) has \\S+ free`, 'm'));
+  assert.deepEqual(await filesBelow(e.base), [], 'nothing extracted, no temp file');
+});
+
 test('an unverified (pending) Trac tarball is not extracted', async (t) => {
   const e = await setup();
   t.after(() => rm(e.dir, { recursive: true, force: true }));

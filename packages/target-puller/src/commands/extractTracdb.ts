@@ -14,7 +14,7 @@ function eventLine(e: ExtractEvent): string {
 
 export async function run(ctx: CommandContext): Promise<number | void> {
   const dryRun = ctx.opts['dry-run'] === true;
-  const opts = { root: requireTargetRoot(ctx.config), base: extractBaseOf(ctx.config), days: commandDays(ctx), wanted: ctx.config.wanted, dryRun };
+  const opts = { root: requireTargetRoot(ctx.config), base: extractBaseOf(ctx.config), minFree: ctx.config.target.min_free, days: commandDays(ctx), wanted: ctx.config.wanted, dryRun };
   const ledger = Ledger.forCommand(ledgerPathOf(ctx.config), dryRun);
   try {
     const report = await ledger.run('extract_tracdb', opts.days, (rec) => extractTracdb(opts, ledger, rec),

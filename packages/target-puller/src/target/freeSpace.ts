@@ -4,7 +4,9 @@
  * whatever the source promises. Downloads that run at once reserve what they
  * still need, so two files cannot both count the same free bytes.
  */
+import { existsSync } from 'node:fs';
 import { readFile, realpath, statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { AltError, humanSize } from '@altbackup/shared';
 
 export interface FreeSpace {
@@ -28,6 +30,13 @@ async function mountOf(path: string): Promise<string> {
     if (inside && point.length >= best.point.length) best = { point, type: f[sep + 1] ?? '' };
   }
   return best.type ? `${best.point} (${best.type})` : best.point;
+}
+
+/** The nearest folder that exists at or above `path`: a destination not made yet is on its parent's filesystem. */
+export function nearestExisting(path: string): string {
+  let at = resolve(path);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
 }
 
 export async function freeSpaceOf(path: string): Promise<FreeSpace> {
@@ -57,7 +66,7 @@ export class SpaceBudget {
   private readonly probe: (dir: string) => Promise<FreeSpace>;
   private reserved = 0;
 
-  constructor(dir: string, margin: number, probe: (dir: string) => Promise<FreeSpace> = freeSpaceOf) {
+  constructor(dir: string, margin: number, probe: (dir: string) => Promise<FreeSpace> = (d) => freeSpaceOf(nearestExisting(d))) {
     this.dir = dir;
     this.margin = margin;
     this.probe = probe;

@@ -7,6 +7,7 @@
  */
 import { AltError, scanTree, toAltError, type FoundTarball } from '@altbackup/shared';
 import type { Ledger, RunRecorder } from '../ledger/ledger.js';
+import { SpaceBudget } from '../target/freeSpace.js';
 import { wantedTracs } from '../target/targetDirs.js';
 import { evidenceOf, verifyFound } from '../target/targetFiles.js';
 import { extractedPathOf, extractMember, tracdbMemberOf } from './tarMember.js';
@@ -14,6 +15,8 @@ import { extractedPathOf, extractMember, tracdbMemberOf } from './tarMember.js';
 export interface ExtractOptions {
   root: string;
   base: string;
+  /** Free space kept on the base's filesystem (target.min_free). */
+  minFree: number;
   days: readonly string[];
   wanted: readonly string[];
   dryRun: boolean;
@@ -39,6 +42,7 @@ export async function extractTracdb(opts: ExtractOptions, ledger: Ledger, rec: R
     throw new AltError('no-trac', `no wanted Trac on the target: no ${opts.root}/tracs/<name> folder matches wanted ${JSON.stringify(opts.wanted.join(' '))}; pull first or fix --wanted`);
   }
   const found = await scanTree(opts.root, { days: new Set(opts.days), catfolds: new Set(['tracs']) });
+  const space = new SpaceBudget(opts.base, opts.minFree);
   const states = await verifyFound(found, evidenceOf(ledger));
   const events: ExtractEvent[] = [];
   for (const trac of tracs) {
@@ -48,13 +52,13 @@ export async function extractTracdb(opts: ExtractOptions, ledger: Ledger, rec: R
         events.push({ kind: 'failed', tarball: null, out: null, error: new AltError('no-tarball', `no tracs/${trac}/${day}/*/${trac}.tar.gz on the target (${opts.root}): pull it first, or pick another --day`) });
       }
     }
-    for (const t of tarballs) events.push(await extractOne(t, trac, states.get(t.path)!, opts, rec));
+    for (const t of tarballs) events.push(await extractOne(t, trac, states.get(t.path)!, opts, space, rec));
   }
   const done = events.flatMap((e) => (e.kind === 'extracted' ? [e] : []));
   return { events, extracted: done.length, bytes: done.reduce((n, e) => n + e.size, 0), failures: events.filter((e) => e.kind === 'failed').length };
 }
 
-async function extractOne(t: FoundTarball, trac: string, v: { state: string; why: string }, opts: ExtractOptions, rec: RunRecorder): Promise<ExtractEvent> {
+async function extractOne(t: FoundTarball, trac: string, v: { state: string; why: string }, opts: ExtractOptions, space: SpaceBudget, rec: RunRecorder): Promise<ExtractEvent> {
   const out = extractedPathOf(opts.base, t, trac);
   if (v.state !== 'verified') {
     rec.extraction({ tarballPath: t.path, outPath: out, size: null, result: 'failed', error: `unverified: ${v.why}` });
@@ -62,7 +66,7 @@ async function extractOne(t: FoundTarball, trac: string, v: { state: string; why
   }
   if (opts.dryRun) return { kind: 'would-extract', tarball: t.path, out };
   try {
-    const r = await extractMember(t.abs, tracdbMemberOf(trac), out, { label: t.path, base: opts.base });
+    const r = await extractMember(t.abs, tracdbMemberOf(trac), out, { label: t.path, base: opts.base, space });
     rec.extraction({ tarballPath: t.path, outPath: out, size: r.size, result: r.result === 'extracted' ? 'ok' : 'skipped' });
     return { kind: r.result === 'extracted' ? 'extracted' : 'already', tarball: t.path, out, size: r.size };
   } catch (e) {

@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AltError, fsyncDir, lstatQuiet, type TarballRef } from '@altbackup/shared';
+import type { SpaceBudget } from '../target/freeSpace.js';
 
 /** The first 16 bytes of every SQLite 3 database file. */
 export const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -50,6 +51,8 @@ export interface ExtractOptions {
   label: string;
   /** Folder the destination must lie in; no symlink below it is followed. */
   base: string;
+  /** Free space for the member is reserved here before a byte is written (target.min_free). */
+  space?: SpaceBudget;
 }
 
 /** Extracts `member` of the gzip'd tar `archive` to `out`; AltError for every refusal. */
@@ -130,6 +133,17 @@ async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
 
 async function writeMember(entry: AsyncIterable<Buffer>, member: string, out: string, size: number, opts: ExtractOptions): Promise<void> {
   const dir = await destinationDir(out, opts.base);
+  const reservation = await opts.space?.reserve(size).catch((e: unknown) => {
+    throw e instanceof AltError ? new AltError(e.code, `${opts.label}: ${member} (${size} bytes): ${e.message}`) : e;
+  });
+  try {
+    await writeInto(dir, entry, member, out, size, opts);
+  } finally {
+    reservation?.release();
+  }
+}
+
+async function writeInto(dir: string, entry: AsyncIterable<Buffer>, member: string, out: string, size: number, opts: ExtractOptions): Promise<void> {
   const tmp = join(dir, `.trac.db.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   let closed = false;
