@@ -67,6 +67,9 @@ try {
   await step('extract_tracdb: the Trac database out of today\'s tarball', ['extract_tracdb', '--wanted', 'dybsvn']);
   await step('examine_tracdb: the last build of each Bitten slave', ['examine_tracdb', '--wanted', 'dybsvn']);
   await step('purge_extracted: keep the newest extracted databases', ['purge_extracted']);
+  await step('check_restore: every kept copy restores (svnadmin verify at its revision, trac.db integrity_check)', ['check_restore', '--all']);
+  await step('scrub: re-read the copies read longest ago, within the nightly budget', ['scrub']);
+  await step('restore: the newest proven svn copy, into an empty folder', ['restore', 'svn/dybsvn', '--to', join(dir, 'restored-dybsvn')]);
   await step('status: is the off-site copy good?', ['status']);
   await step('report: plots from the ledger', ['report', '--out', join(dir, 'report.html')]);
 } finally {

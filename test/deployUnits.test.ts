@@ -69,7 +69,9 @@ describe('deploy/systemd units', () => {
 
   it('has the units the deployment needs', () => {
     assert.deepEqual(UNITS, [
+      'altbackup-check-restore.service', 'altbackup-check-restore.timer',
       'altbackup-notify@.service', 'altbackup-pull.service', 'altbackup-pull.timer',
+      'altbackup-scrub.service', 'altbackup-scrub.timer',
       'altbackup-source.service', 'altbackup-status.service', 'altbackup-status.timer',
     ]);
   });
@@ -104,8 +106,23 @@ describe('deploy/systemd units', () => {
     }
   });
 
-  it('notifies on failure of the pull and of the check', () => {
-    for (const unit of ['altbackup-pull.service', 'altbackup-status.service']) {
+  it('proves restores after the pull and scrubs nightly, catching up missed runs, able to write only the mirror', () => {
+    assert.deepEqual(get('altbackup-check-restore.timer', 'Timer', 'OnCalendar'), ['*-*-* 19:30:00']);
+    assert.deepEqual(get('altbackup-scrub.timer', 'Timer', 'OnCalendar'), ['*-*-* 02:30:00']);
+    for (const timer of ['altbackup-check-restore.timer', 'altbackup-scrub.timer']) {
+      assert.deepEqual(get(timer, 'Timer', 'Persistent'), ['true']);
+      assert.deepEqual(get(timer, 'Install', 'WantedBy'), ['timers.target']);
+    }
+    assert.deepEqual(get('altbackup-check-restore.service', 'Service', 'ExecStart'), ['/usr/local/bin/altbackup check_restore']);
+    assert.deepEqual(get('altbackup-scrub.service', 'Service', 'ExecStart'), ['/usr/local/bin/altbackup scrub']);
+    for (const unit of ['altbackup-check-restore.service', 'altbackup-scrub.service']) {
+      assert.deepEqual(get(unit, 'Service', 'ReadWritePaths'), get('altbackup-pull.service', 'Service', 'ReadWritePaths'));
+      assert.deepEqual(get(unit, 'Service', 'ProtectSystem'), ['strict']);
+    }
+  });
+
+  it('notifies on failure of the pull, the check, the restore proof and the scrub', () => {
+    for (const unit of ['altbackup-pull.service', 'altbackup-status.service', 'altbackup-check-restore.service', 'altbackup-scrub.service']) {
       assert.deepEqual(get(unit, 'Unit', 'OnFailure'), ['altbackup-notify@%n.service']);
       assert.deepEqual(get(unit, 'Service', 'Type'), ['oneshot']);
       assert.deepEqual(get(unit, 'Service', 'User'), ['altbackup']);

@@ -28,6 +28,8 @@ export interface CommandContext {
   loaded: LoadedConfig;
   config: Config;
   log: Logger;
+  /** The command's operand, when it takes one (`restore svn/dybsvn`). */
+  args?: readonly string[];
   /** Non-config flags: day, since, json, dry-run, and program extras. */
   opts: Record<string, string | boolean | string[] | undefined>;
   out: NodeJS.WritableStream;
@@ -38,6 +40,8 @@ export interface CommandDef {
   name: string;
   aliases?: readonly string[];
   summary: string;
+  /** The word the command takes after its name (`restore FOLDER`), shown in help as this. */
+  operand?: string;
   /** Returns the exit code (0 when omitted); throws AltError for failures. */
   run(ctx: CommandContext): Promise<number | void>;
 }
@@ -93,8 +97,9 @@ export function findCommand(def: ProgramDef, name: string): CommandDef | undefin
 
 export function helpText(def: ProgramDef): string {
   const lines = [`${def.name}: ${def.summary}`, '', `usage: ${def.name} [options] command [command ...]`, '', 'commands (run in the order given):'];
-  const width = Math.max(...def.commands.map((c) => [c.name, ...(c.aliases ?? [])].join(', ').length));
-  for (const c of def.commands) lines.push(`  ${[c.name, ...(c.aliases ?? [])].join(', ').padEnd(width)}  ${c.summary}`);
+  const title = (c: CommandDef) => [c.name, ...(c.aliases ?? [])].join(', ') + (c.operand ? ` ${c.operand}` : '');
+  const width = Math.max(...def.commands.map((c) => title(c).length));
+  for (const c of def.commands) lines.push(`  ${title(c).padEnd(width)}  ${c.summary}`);
   const opt = (flag: string, value: string | undefined, help: string) => `  --${flag}${value ? ' ' + value : ''}`.padEnd(30) + ' ' + help;
   lines.push('', 'options:');
   for (const [flag, f] of Object.entries({ ...COMMON_FLAGS, ...def.flags })) lines.push(opt(flag, f.value, f.help));
@@ -152,6 +157,29 @@ export function parseCommandLine(def: ProgramDef, argv: readonly string[]): Pars
   return { commands: parsed.positionals, opts, configFlags };
 }
 
+/** The commands named, in order, each with the operand it takes; a usage error for an unknown word. */
+function invocationsOf(def: ProgramDef, words: readonly string[]): { command: CommandDef; args: string[] }[] {
+  const out: { command: CommandDef; args: string[] }[] = [];
+  const unknown: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const command = findCommand(def, words[i]!);
+    if (!command) {
+      unknown.push(words[i]!);
+      continue;
+    }
+    if (!command.operand) {
+      out.push({ command, args: [] });
+      continue;
+    }
+    const operand = words[i + 1];
+    if (operand === undefined) throw new AltError('usage', `${command.name} needs ${command.operand} (see ${def.name} --help)`);
+    out.push({ command, args: [operand] });
+    i++;
+  }
+  if (unknown.length > 0) throw new AltError('usage', `unknown command ${unknown.map((c) => JSON.stringify(c)).join(', ')} (see ${def.name} --help)`);
+  return out;
+}
+
 export interface RunIo {
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
@@ -163,6 +191,7 @@ export async function runProgram(def: ProgramDef, argv: readonly string[], io: R
   const err = io.err ?? process.stderr;
   let parsed: Parsed;
   let loaded: LoadedConfig;
+  let invocations: { command: CommandDef; args: string[] }[];
   try {
     parsed = parseCommandLine(def, argv);
     if (parsed.opts.help) {
@@ -174,8 +203,7 @@ export async function runProgram(def: ProgramDef, argv: readonly string[], io: R
       return ExitCode.ok;
     }
     if (parsed.commands.length === 0) throw new AltError('usage', `no command given (see ${def.name} --help)`);
-    const unknown = parsed.commands.filter((c) => !findCommand(def, c));
-    if (unknown.length > 0) throw new AltError('usage', `unknown command ${unknown.map((c) => JSON.stringify(c)).join(', ')} (see ${def.name} --help)`);
+    invocations = invocationsOf(def, parsed.commands);
     loaded = loadConfig({ configFile: parsed.opts.config as string | undefined, env: io.env, flags: parsed.configFlags });
   } catch (e) {
     err.write(`${def.name}: ${operatorLine(e)}\n`);
@@ -183,11 +211,10 @@ export async function runProgram(def: ProgramDef, argv: readonly string[], io: R
   }
   const log = createLogger({ level: loaded.config.log_level, file: loaded.config.log_file || undefined, name: def.name });
   let exit: number = ExitCode.ok;
-  for (const name of parsed.commands) {
-    const command = findCommand(def, name)!;
+  for (const { command, args } of invocations) {
     log.debug({ command: command.name }, 'command start');
     try {
-      const code = (await command.run({ program: def, command: command.name, loaded, config: loaded.config, log, opts: parsed.opts, out, err })) ?? 0;
+      const code = (await command.run({ program: def, command: command.name, args, loaded, config: loaded.config, log, opts: parsed.opts, out, err })) ?? 0;
       if (code !== 0 && exit === 0) exit = code;
     } catch (e) {
       err.write(`${def.name} ${command.name}: ${operatorLine(e)}\n`);

@@ -71,6 +71,12 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.retry_max_delay', kind: 'duration', default: 300_000, flag: 'retry-max-delay', programs: tgt, help: 'longest backoff delay' },
   { key: 'target.listing_timeout', kind: 'duration', default: 10_000, flag: 'listing-timeout', programs: tgt, min: 1, help: 'sls, check_target, status: longest wait for the source listing (they answer even when the source is down)' },
   { key: 'target.max_age', kind: 'duration', default: 26 * 3_600_000, flag: 'max-age', programs: tgt, min: 1, help: 'status: newest verified tarball older than this is unhealthy' },
+  { key: 'target.scratch', kind: 'path', default: '', flag: 'scratch', programs: tgt, help: 'check_restore and restore unpack here (default: <target>/.altbackup/scratch); emptied at the end of every run' },
+  { key: 'target.restore_timeout', kind: 'duration', default: 2 * 3_600_000, flag: 'restore-timeout', programs: tgt, min: 1, help: 'check_restore: longest proof of one tarball; one that takes longer proves nothing' },
+  { key: 'target.restore_max_age', kind: 'duration', default: 8 * 86_400_000, flag: 'restore-max-age', programs: tgt, help: 'status: a series whose newest restore proof is older than this (or that has none) is unhealthy (0: off)' },
+  { key: 'target.scrub_interval', kind: 'duration', default: 30 * 86_400_000, flag: 'scrub-interval', programs: tgt, min: 86_400_000, help: 'scrub reads every stored tarball again within this, the ones checked longest ago first' },
+  { key: 'target.scrub_max_bytes', kind: 'size', default: 0, flag: 'max-bytes', programs: tgt, help: 'scrub: bytes read per run at most, plus one file (0: the mirror\'s size divided by the days of scrub_interval)' },
+  { key: 'target.scrub_max_duration', kind: 'duration', default: 4 * 3_600_000, flag: 'max-duration', programs: tgt, min: 1, help: 'scrub: no new file is started after this' },
   { key: 'target.window_days', kind: 'int', default: 30, flag: 'window-days', programs: tgt, min: 1, max: 36600, help: 'examine_tracdb: builds whose revision time is within this many days' },
   { key: 'target.stale_days', kind: 'int', default: 7, flag: 'stale-days', programs: tgt, min: 1, max: 36600, help: 'examine_tracdb: flag slaves whose last start is older than this' },
 
@@ -132,6 +138,12 @@ export interface Config {
     retry_min_delay: number;
     retry_max_delay: number;
     max_age: number;
+    scratch: string;
+    restore_timeout: number;
+    restore_max_age: number;
+    scrub_interval: number;
+    scrub_max_bytes: number;
+    scrub_max_duration: number;
     window_days: number;
     stale_days: number;
   };

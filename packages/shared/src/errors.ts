@@ -76,6 +76,11 @@ export const ERRORS = {
   'check-failed': { exit: failed, meaning: 'check_source found problems' },
   'delete-failed': { exit: failed, meaning: 'a file could not be deleted' },
 
+  // Restore proofs, scrubbing and restores.
+  'restore-failed': { exit: failed, meaning: 'a tarball whose MD5 matches does not restore (svnadmin verify, the revision, the Trac database or the archive itself failed)' },
+  corrupt: { exit: failed, meaning: 'a stored copy no longer matches its sidecar (found by scrub): it is kept aside and fetched again' },
+  'restore-refused': { exit: failed, meaning: 'restore will not write there, or has no proven copy to restore' },
+
   // Trac databases and archives.
   'no-trac': { exit: failed, meaning: 'no wanted Trac instance is on the target' },
   'no-tarball': { exit: failed, meaning: "the day's Trac tarball is not on the target" },

@@ -10,6 +10,7 @@ import { withNotifications } from '../notify.js';
 import { bytesToFetch, type PlanItem } from '../pull/plan.js';
 import { BarProgress, progressFor } from '../pull/progress.js';
 import { outcomeLine, pullRun, summaryLine, type PullResult } from '../pull/pullRun.js';
+import { stopOnSignals } from './signals.js';
 
 function planLine(i: PlanItem): string {
   const what = i.action === 'resume' ? `resume@${i.offset}` : i.action;
@@ -35,21 +36,6 @@ function dryRunJson(r: PullResult): unknown {
 function runJson(r: PullResult): unknown {
   const paths = (a: PlanItem['action']) => r.plan.items.filter((i) => i.action === a).map((i) => i.entry.path);
   return { summary: r.summary, outcomes: r.outcomes, skipped: paths('skip'), never: paths('never'), pending: r.plan.pending };
-}
-
-/** SIGINT and SIGTERM stop the run as its deadline does: `.part` files stay, the ledger records why. */
-function stopOnSignals(): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const on = (sig: NodeJS.Signals) => controller.abort(new AltError('deadline', `interrupted by ${sig}`));
-  process.once('SIGINT', on);
-  process.once('SIGTERM', on);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.removeListener('SIGINT', on);
-      process.removeListener('SIGTERM', on);
-    },
-  };
 }
 
 /** `--accept-changed` paths: layout paths only, so a typo is a usage error rather than a silent no-op. */

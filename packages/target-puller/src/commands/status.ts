@@ -41,7 +41,10 @@ function statusText(f: StatusFacts, h: Health): string {
   section('pending on the source (no sidecar yet)', f.names.flatMap((n) => (n.pending ?? []).map((p) => p.path)));
   section('ready on the source, not on the target yet', f.names.flatMap((n) => (n.notPulled ?? []).map((p) => p.path)));
   section('outstanding mismatches', f.mismatches.map((m) => `${m.path}  md5 ${m.actualMd5 ?? '?'} size ${m.actualSize ?? '?'}, sidecar ${m.expectedMd5 ?? '?'} size ${m.expectedSize ?? '?'}`));
+  section('restore proofs (newest per series)', f.names.flatMap((n) => n.series.map((x) =>
+    `${x.series}  ${x.proven ? `${x.proven.path} proven ${formatDuration(Math.max(0, f.now - x.proven.at))} ago` : 'never proven'}${x.newestState === 'restore-failed' ? `; NEWEST FAILED: ${x.newestPath}` : ''}`)));
   lines.push('');
+  if (f.oldestScrub) lines.push(`oldest read: ${f.oldestScrub.path}, ${f.oldestScrub.at > 0 ? `${formatDuration(Math.max(0, f.now - f.oldestScrub.at))} ago` : 'never since it was stored'} (scrub_interval ${formatDuration(f.scrubIntervalMs)})`);
   lines.push(f.source.known ? `source: ${f.source.url} answered` : `source: pending unknown (${f.source.error})`);
   const r = f.lastRun;
   lines.push(r

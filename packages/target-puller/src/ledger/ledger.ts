@@ -137,6 +137,20 @@ export interface SuspicionRecord {
   previousSize: number;
 }
 
+/** One restore proof of a copy (its md5 says which bytes were proven). */
+export interface RestoreProofRecord {
+  path: string;
+  md5: string;
+  size: number;
+  kind: string;
+  /** `ok`, `failed` (the copy does not restore), or `timeout` (nothing was learned). */
+  result: 'ok' | 'failed' | 'timeout';
+  detail: string | null;
+  revision: number | null;
+  startedAt: number;
+  endedAt: number;
+}
+
 /** How a run ended, as its command sums it up. */
 export interface RunEnd {
   result: Exclude<RunResult, 'running'>;
@@ -155,9 +169,12 @@ export interface RunRecorder {
   /** The operator's action that ends the alarms of `path`. */
   resolveChanges(path: string, resolution: string): void;
   suspicion(s: SuspicionRecord): void;
+  restoreProof(p: RestoreProofRecord): void;
 }
 
-const NOTHING: RunRecorder = { transfer() {}, verification() {}, purge() {}, extraction() {}, sourceChange() {}, resolveChanges() {}, suspicion() {} };
+const NOTHING: RunRecorder = {
+  transfer() {}, verification() {}, purge() {}, extraction() {}, sourceChange() {}, resolveChanges() {}, suspicion() {}, restoreProof() {},
+};
 
 export class Ledger {
   readonly db: Database.Database;
@@ -240,6 +257,7 @@ export class Ledger {
       sourceChange: (c) => this.recordSourceChange(id, c),
       resolveChanges: (path, resolution) => this.resolveSourceChanges(path, resolution),
       suspicion: (x) => this.recordSuspicion(id, x),
+      restoreProof: (p) => this.recordRestoreProof(id, p),
     };
     let value: T;
     try {
@@ -325,6 +343,22 @@ export class Ledger {
       .prepare('SELECT s.* FROM suspicions s JOIN (SELECT path, MAX(id) AS id FROM suspicions GROUP BY path) last ON s.id = last.id')
       .all() as { path: string; size: number; md5: string; previous_path: string; previous_size: number }[];
     return new Map(rows.map((r) => [r.path, { path: r.path, size: r.size, md5: r.md5, previousPath: r.previous_path, previousSize: r.previous_size }]));
+  }
+
+  recordRestoreProof(runId: number | null, p: RestoreProofRecord): void {
+    this.db
+      .prepare('INSERT INTO restore_proofs (run_id, path, md5, size, kind, result, detail, revision, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, p.path, p.md5, p.size, p.kind, p.result, p.detail, p.revision, p.startedAt, p.endedAt);
+  }
+
+  /** The latest conclusive proof (ok or failed) of each path; timeouts tell nothing about the copy. */
+  latestRestoreProofs(): Map<string, RestoreProofRecord> {
+    const rows = this.db
+      .prepare(`SELECT p.* FROM restore_proofs p JOIN (SELECT path, MAX(id) AS id FROM restore_proofs WHERE result != 'timeout' GROUP BY path) last ON p.id = last.id`)
+      .all() as { path: string; md5: string; size: number; kind: string; result: 'ok' | 'failed'; detail: string | null; revision: number | null; started_at: number; ended_at: number }[];
+    return new Map(rows.map((r) => [r.path, {
+      path: r.path, md5: r.md5, size: r.size, kind: r.kind, result: r.result, detail: r.detail, revision: r.revision, startedAt: r.started_at, endedAt: r.ended_at,
+    }]));
   }
 
   /** The newest finished run of `command`. */

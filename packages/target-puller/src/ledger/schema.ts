@@ -93,4 +93,19 @@ export const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX suspicions_path ON suspicions(path);`,
+  // 3: restore proofs (check_restore): the copy with this md5 restores, or what failed.
+  `CREATE TABLE restore_proofs (
+     id INTEGER PRIMARY KEY,
+     run_id INTEGER REFERENCES runs(id),
+     path TEXT NOT NULL,
+     md5 TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     result TEXT NOT NULL,
+     detail TEXT,
+     revision INTEGER,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER NOT NULL
+   );
+   CREATE INDEX restore_proofs_path ON restore_proofs(path);`,
 ];

@@ -5,7 +5,7 @@
  */
 import { compareByPath, dnaEqual, type Dna } from '@altbackup/shared';
 import type { SourceEntry } from '../source/listingBody.js';
-import { isIntact, isReadableSidecar, verificationOf, type CheckFact, type CopyFacts, type SuspicionFact, type Verification } from '../target/verification.js';
+import { isIntact, isReadableSidecar, verificationOf, type CopyFacts, type LedgerFacts, type Verification } from '../target/verification.js';
 import type { PartCheckpoint } from './part/partCheckpoint.js';
 import { metaMatches, type PartMeta } from './part/partMeta.js';
 
@@ -14,9 +14,8 @@ export interface TargetState {
   copy: CopyFacts;
   /** The `.part.meta` of a `.part` in progress. */
   partMeta: PartMeta | null;
-  /** The ledger's latest check and suspicion of the path (the verification rule reads them). */
-  lastCheck?: CheckFact;
-  suspicion?: SuspicionFact;
+  /** What the ledger knows of the path (the verification rule reads it). */
+  facts?: LedgerFacts;
 }
 
 export type Action =
@@ -110,7 +109,7 @@ export function planTarball(entry: SourceEntry, state: TargetState = NOTHING_HEL
   const { copy, partMeta } = state;
   if (purged) return item(entry, 'never', 'purged earlier by purge_target');
   if (copy.exists && copy.sidecar !== null) {
-    const held = verificationOf(copy, state.lastCheck, state.suspicion);
+    const held = verificationOf(copy, state.facts);
     const dna = isReadableSidecar(copy.sidecar) ? copy.sidecar : null;
     if (dna && !dnaEqual(dna, entry.dna)) {
       // Trust the source for new bytes only, never for what the target already holds.

@@ -19,7 +19,7 @@ import { isRetryable, sourceError } from '../source/sourceFailure.js';
 import { acquireLock, type HeldLock } from '../target/lock.js';
 import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
 import { SpaceBudget, type FreeSpace } from '../target/freeSpace.js';
-import { evidenceOf, readCopy, removeStrays, verifyFound, type LedgerEvidence } from '../target/targetFiles.js';
+import { evidenceOf, ledgerFactsOf, readCopy, removeStrays, verifyFound, type LedgerEvidence } from '../target/targetFiles.js';
 import { throttleFor } from './bandwidth.js';
 import { readPartMeta } from './part/partMeta.js';
 import { suspicionOf } from './plausibility.js';
@@ -143,7 +143,7 @@ async function targetStates(root: string, listing: SourceListing, evidence: Ledg
   for (const e of listing.entries) {
     const copy = await readCopy(root, e.path);
     const partMeta = copy.partSize !== null || (copy.exists && copy.sidecar === null) ? await readPartMeta(partPathOf(join(root, e.path))) : null;
-    states.set(e.path, { copy, partMeta, lastCheck: evidence.checks.get(e.path), suspicion: evidence.suspicions.get(e.path) });
+    states.set(e.path, { copy, partMeta, facts: ledgerFactsOf(e.path, evidence) });
   }
   return states;
 }

@@ -8,7 +8,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { isDateChainName, isLockedCatfold, isWanted, lstatQuiet, scanTree, subfolders, type Dna, type FoundTarball } from '@altbackup/shared';
+import { baseNameOf, isDateChainName, isLockedCatfold, isWanted, lstatQuiet, scanTree, subfolders, wantedNameOf, type Dna, type FoundTarball } from '@altbackup/shared';
 import type { Ledger, RunRecorder } from '../ledger/ledger.js';
 import { deletionOrderOf, evidenceOf, verifyFound } from '../target/targetFiles.js';
 import type { Verification } from '../target/verification.js';
@@ -66,11 +66,24 @@ async function replacedCopies(root: string, wanted: readonly string[]): Promise<
   return out;
 }
 
+/** The newest restore-proven copy of each wanted name (of each base name when nothing is wanted). */
+function newestProvenPerName(found: readonly FoundTarball[], states: ReadonlyMap<string, Verification>, wanted: readonly string[]): string[] {
+  const newest = new Map<string, string>();
+  for (const t of found) {
+    if (states.get(t.path)!.restoreProvenAt === null) continue;
+    const name = wantedNameOf(t.name, wanted) ?? baseNameOf(t.name);
+    const best = newest.get(name);
+    if (!best || `${t.day}/${t.time}/${t.path}` > best) newest.set(name, `${t.day}/${t.time}/${t.path}`);
+  }
+  return [...newest.values()].map((k) => k.split('/').slice(4).join('/'));
+}
+
 /** Plans the purge: every wanted, layout-matching tarball outside LOCKED catfolds, grouped by subfold. */
 async function planPurge(opts: Pick<PurgeOptions, 'root' | 'policy' | 'wanted'>, ledger: Ledger): Promise<{ subfolds: SubfoldPurge[]; lockedCatfolds: string[] }> {
   const found = (await scanTree(opts.root, { includePartOnly: true })).filter((t) => !isLockedCatfold(t.catfold) && isWanted(t.name, opts.wanted));
   const states = await verifyFound(found, evidenceOf(ledger));
   const candidates = [...found.map((t) => candidateOf(t, states.get(t.path)!)), ...(await replacedCopies(opts.root, opts.wanted))];
+  for (const path of newestProvenPerName(found, states, opts.wanted)) candidates.find((c) => c.path === path && c.asideRoot === null)!.pinned = true;
   const subfolds = [...groupBySubfold(candidates)].map(([subfold, list]) => ({ subfold, decisions: decideRetention(list, opts.policy) }));
   const lockedCatfolds = (await subfolders(opts.root)).filter(isLockedCatfold);
   return { subfolds, lockedCatfolds };

@@ -152,3 +152,11 @@ describe('calendar retention (keep_daily, keep_weekly, keep_monthly)', () => {
     assert.doesNotMatch(formatRetentionTable('svn/dybsvn', 1, decideRetention(days('2024-01-01', 3), 1)), /kept:/);
   });
 });
+
+test('the newest restore-proven copy is never deleted, whatever else holds', () => {
+  const es = entries('vvvvv').map((e, i) => (i === 1 ? { ...e, pinned: true } : e));
+  const ds = decideRetention(es, 2);
+  assert.equal(ds.map((d) => (d.delete ? 'D' : '.')).join(''), 'D.D..');
+  assert.deepEqual(ds[1]!.keptBy, ['proven']);
+  assert.match(formatRetentionTable('svn/dybsvn', 2, ds), /dybsvn-1\.tar\.gz  \[kept: newest restore-proven\]$/m);
+});

@@ -14,6 +14,9 @@
  * so a daylight-saving change or a timezone cannot shift a copy into another
  * bucket.
  *
+ * And the newest restore-proven copy of each wanted name is never deleted,
+ * so the last copy known to restore survives a run of copies that do not.
+ *
  * One rule protects the data: a copy that does not count (unverified, in
  * progress, corrupt, suspicious, a replaced version) goes only when at least
  * `keep` counting copies with a later date exist. So a subfold whose newest
@@ -31,6 +34,8 @@ export interface RetentionEntry {
   state: RetentionState;
   /** Why it is not verified, shown in the table. */
   why?: string | null;
+  /** The newest restore-proven copy of its wanted name: never deleted, whatever else holds. */
+  pinned?: boolean;
 }
 
 export interface RetentionPolicy {
@@ -40,7 +45,7 @@ export interface RetentionPolicy {
   monthly: number;
 }
 
-export type KeepRule = 'newest' | 'daily' | 'weekly' | 'monthly';
+export type KeepRule = 'newest' | 'daily' | 'weekly' | 'monthly' | 'proven';
 
 export interface RetentionDecision<E extends RetentionEntry = RetentionEntry> {
   entry: E;
@@ -85,7 +90,7 @@ export function isoWeekOf(day: string): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
-const BUCKET: Record<Exclude<KeepRule, 'newest'>, (day: string) => string> = {
+const BUCKET: Record<Exclude<KeepRule, 'newest' | 'proven'>, (day: string) => string> = {
   daily: (day) => day,
   weekly: isoWeekOf,
   monthly: (day) => day.slice(0, 7),
@@ -110,12 +115,13 @@ export function decideRetention<E extends RetentionEntry>(entries: readonly E[],
       keptBy[i]!.push(rule);
     }
   }
+  sorted.forEach((e, i) => { if (e.pinned) keptBy[i]!.push('proven'); });
   const countingLater = (path: string) => counting.filter(({ e }) => e.path > path).length;
   return sorted.map((entry, index) => ({
     entry,
     index,
     keptBy: keptBy[index]!,
-    delete: counts(entry) ? keptBy[index]!.length === 0 : countingLater(entry.path) >= policy.keep,
+    delete: entry.pinned ? false : counts(entry) ? keptBy[index]!.length === 0 : countingLater(entry.path) >= policy.keep,
   }));
 }
 
@@ -132,7 +138,7 @@ export function groupBySubfold<E extends RetentionEntry & { catfold: string; sub
 }
 
 function ruleText(rules: readonly KeepRule[], policy: RetentionPolicy): string {
-  return rules.map((r) => (r === 'newest' ? `newest ${policy.keep}` : r)).join(', ');
+  return rules.map((r) => (r === 'newest' ? `newest ${policy.keep}` : r === 'proven' ? 'newest restore-proven' : r)).join(', ');
 }
 
 /**
@@ -150,7 +156,8 @@ export function formatRetentionTable(subfold: string, keep: number | RetentionPo
   const width = String(Math.max(0, decisions.length - 1)).length;
   for (const d of decisions) {
     const note = d.entry.state === 'verified' ? '' : `  (${d.entry.state}${d.entry.why ? `: ${d.entry.why}` : ''})`;
-    const by = calendar && d.keptBy.length > 0 ? `  [kept: ${ruleText(d.keptBy, policy)}]` : '';
+    const shown = calendar ? d.keptBy : d.keptBy.includes('proven') && !d.keptBy.includes('newest') ? ['proven' as const] : [];
+    const by = shown.length > 0 ? `  [kept: ${ruleText(shown, policy)}]` : '';
     lines.push(`  ${String(d.index).padStart(width)} ${d.delete ? 'D' : ' '} ${d.entry.path}${note}${by}`);
   }
   return lines.join('\n') + '\n';

@@ -16,6 +16,7 @@ function name(over: Partial<NameFacts> = {}): NameFacts {
     inProgress: [],
     pending: [],
     notPulled: [],
+    series: [],
     ...over,
   };
 }
@@ -26,6 +27,9 @@ function facts(over: Partial<StatusFacts> = {}): StatusFacts {
     timezone: 'UTC',
     days: ['2013/05/29'],
     maxAgeMs: 26 * H,
+    restoreMaxAgeMs: 8 * 24 * H,
+    scrubIntervalMs: 30 * 24 * H,
+    oldestScrub: null,
     names: [name()],
     lastRun: { id: 3, result: 'ok', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 2, bytes: 4e9, error: null },
     running: null,
@@ -98,5 +102,24 @@ describe('assessHealth', () => {
   it('flags a failed last pull with its error', () => {
     const h = assessHealth(facts({ lastRun: { id: 7, result: 'failed', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 0, bytes: 0, error: 'source-unreachable: no source answered' } }));
     assert.deepEqual(h.reasons, ['last pull run #7 failed at 2013-05-29T14:30:00.000Z: source-unreachable: no source answered']);
+  });
+});
+
+describe('restore proofs', () => {
+  const series = (over: Record<string, unknown> = {}) => ({
+    series: 'svn/dybsvn/dybsvn', newestPath: 'svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz', newestState: 'verified', newestWhy: 'restore proven',
+    proven: { path: 'svn/dybsvn/2013/05/29/104701/dybsvn-20550.tar.gz', at: NOW - H }, ...over,
+  });
+  it('a series proven within restore_max_age is healthy', () => {
+    assert.deepEqual(assessHealth(facts({ names: [name({ series: [series()] })] })).reasons, []);
+  });
+  it('a series without a proof, or with one older than restore_max_age, is unhealthy and says what to run', () => {
+    assert.match(assessHealth(facts({ names: [name({ series: [series({ proven: null })] })] })).reasons[0]!, /svn\/dybsvn\/dybsvn has no restore proof: run altbackup check_restore/);
+    assert.match(assessHealth(facts({ names: [name({ series: [series({ proven: { path: 'p', at: NOW - 9 * 24 * H } })] })] })).reasons[0]!, /newest restore proof of svn\/dybsvn\/dybsvn \(p\) is 216\.0h old \(restore_max_age 192\.0h\)/);
+    assert.deepEqual(assessHealth(facts({ restoreMaxAgeMs: 0, names: [name({ series: [series({ proven: null })] })] })).reasons, [], 'restore_max_age 0 turns the rule off');
+  });
+  it('a newest copy that failed its restore proof is unhealthy, naming what failed', () => {
+    const h = assessHealth(facts({ names: [name({ series: [series({ newestState: 'restore-failed', newestWhy: 'check_restore failed: youngest revision is 20549' })] })] }));
+    assert.match(h.reasons[0]!, /the newest copy svn\/dybsvn\/2013\/05\/29\/104701\/dybsvn-20550\.tar\.gz does not restore \(check_restore failed: youngest revision is 20549\)/);
   });
 });

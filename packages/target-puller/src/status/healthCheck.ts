@@ -44,6 +44,20 @@ export interface NameFacts {
   pending: ListedFact[] | null;
   /** Complete on the source, not verified on the target; null when unknown. */
   notPulled: ListedFact[] | null;
+  /** Each series of the name (svn dump, Trac instance...), as its restore proofs stand. */
+  series: SeriesFact[];
+}
+
+/** One series (`<catfold>/<subfold>/<base name>`) of a wanted name: its newest copy and its newest restore proof. */
+export interface SeriesFact {
+  series: string;
+  newestPath: string;
+  /** The newest copy's state by the verification rule. */
+  newestState: string;
+  /** Why, when the newest copy failed its restore proof. */
+  newestWhy: string;
+  /** The newest copy whose restore proof passed, and when. */
+  proven: { path: string; at: number } | null;
 }
 
 export interface RunFact {
@@ -100,6 +114,12 @@ export interface StatusFacts {
   /** The checked days (YYYY/MM/DD), oldest first. */
   days: string[];
   maxAgeMs: number;
+  /** `target.restore_max_age`; 0 turns the restore-proof rule off. */
+  restoreMaxAgeMs: number;
+  /** `target.scrub_interval`. */
+  scrubIntervalMs: number;
+  /** The stored copy whose bytes were read longest ago (pull, check_target or scrub), and when. */
+  oldestScrub: { path: string; at: number } | null;
   names: NameFacts[];
   lastRun: RunFact | null;
   /** A pull recorded as running whose process is alive. */
@@ -151,11 +171,24 @@ export function assessHealth(f: StatusFacts): Health {
       }
     }
   }
+  for (const n of f.names) {
+    for (const x of n.series) {
+      if (x.newestState === 'restore-failed') {
+        reasons.push(`${n.name}: the newest copy ${x.newestPath} does not restore (${x.newestWhy}): check the source's backup job, then check_restore the next copy`);
+      }
+      if (f.restoreMaxAgeMs <= 0) continue;
+      if (!x.proven) {
+        reasons.push(`${n.name}: ${x.series} has no restore proof: run altbackup check_restore (schedule it after the pull)`);
+      } else if (f.now - x.proven.at > f.restoreMaxAgeMs) {
+        reasons.push(`${n.name}: the newest restore proof of ${x.series} (${x.proven.path}) is ${formatDuration(f.now - x.proven.at)} old (restore_max_age ${formatDuration(f.restoreMaxAgeMs)}): run altbackup check_restore`);
+      }
+    }
+  }
   for (const m of f.mismatches) {
     const what = m.actualMd5 !== m.expectedMd5
       ? `md5 ${m.actualMd5 ?? '?'}, sidecar says ${m.expectedMd5 ?? '?'}`
       : `size ${m.actualSize ?? '?'}, sidecar says ${m.expectedSize ?? '?'}`;
-    reasons.push(`mismatch: ${m.path} does not match its sidecar (${what}); rerun check_target, and if it persists delete the tarball and its .dna so the next pull fetches it again`);
+    reasons.push(`mismatch: ${m.path} does not match its sidecar (${what}): the copy is corrupt at rest and does not count toward keep; the next pull moves it to quarantine and fetches it again while the source has it`);
   }
   for (const c of f.changes) {
     reasons.push(`source changed a mirrored tarball: ${c.path}: the target holds md5 ${c.heldMd5 ?? '?'} size ${c.heldSize ?? '?'}, the source lists md5 ${c.newMd5} size ${c.newSize} since ${new Date(c.at).toISOString()}; the verified copy is kept: check the source, then run altbackup pull --accept-changed ${c.path} if its new version is right`);

@@ -11,13 +11,16 @@ const FACTS: StatusFacts = {
   timezone: 'UTC',
   days: ['2013/05/29'],
   maxAgeMs: 26 * 3_600_000,
+  restoreMaxAgeMs: 8 * 86_400_000,
+  scrubIntervalMs: 30 * 86_400_000,
+  oldestScrub: null,
   names: [
     {
       name: 'dybsvn', expected: 2, verified: 6, inProgress: [], pending: [], notPulled: [],
       newest: { path: 'tracs/dybsvn/2013/05/29/104701/dybsvn.tar.gz', day: '2013/05/29', time: '104701', size: 1531229474, backupMs: Date.UTC(2013, 4, 29, 10, 47, 1) },
-      dayCounts: [{ day: '2013/05/29', count: 2 }],
+      dayCounts: [{ day: '2013/05/29', count: 2 }], series: [],
     },
-    { name: 'svnsetup', expected: null, verified: 0, newest: null, inProgress: [], pending: null, notPulled: null, dayCounts: [{ day: '2013/05/29', count: 0 }] },
+    { name: 'svnsetup', expected: null, verified: 0, newest: null, inProgress: [], pending: null, notPulled: null, dayCounts: [{ day: '2013/05/29', count: 0 }], series: [] },
   ],
   lastRun: { id: 3, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 3_937_000_000, error: null },
   running: null,

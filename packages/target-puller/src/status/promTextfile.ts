@@ -41,6 +41,13 @@ export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[
     { name: 'altbackup_mismatches', type: 'gauge', help: 'Tarballs whose latest verification failed and that are still on the target.', samples: [{ value: facts.mismatches.length }] },
     { name: 'altbackup_changed_on_source_tarballs', type: 'gauge', help: 'Verified copies the source now lists with other bytes, kept until an operator runs pull --accept-changed.', samples: [{ value: facts.changes.length }] },
     { name: 'altbackup_suspicious_tarballs', type: 'gauge', help: "Series whose newest copy is much smaller than the last good one (min_size_percent).", samples: [{ value: facts.suspicious.length }] },
+    { name: 'altbackup_corrupt_tarballs', type: 'gauge', help: 'Copies found corrupt at rest (their latest check, by scrub, check_target or a pull, read other bytes than the sidecar says).', samples: [{ value: facts.mismatches.length }] },
+    { name: 'altbackup_restore_proven_timestamp_seconds', type: 'gauge', help: "Per wanted name, when the series most in need of a proof last proved its newest proven copy restores (0: a series never did).", samples: perName((n) => (n.series.length ? Math.min(...n.series.map((x) => (x.proven ? seconds(x.proven.at) : 0))) : null)) },
+    { name: 'altbackup_restore_proof_age_seconds', type: 'gauge', help: 'Per wanted name, the age of that proof when status ran (absent while a series has none).', samples: perName((n) => (n.series.length && n.series.every((x) => x.proven) ? seconds(Math.max(...n.series.map((x) => facts.now - x.proven!.at))) : null)) },
+    { name: 'altbackup_restore_failed', type: 'gauge', help: 'Per wanted name, whether the newest copy of a series failed its restore proof (1) or not (0).', samples: perName((n) => (n.series.some((x) => x.newestState === 'restore-failed') ? 1 : 0)) },
+    { name: 'altbackup_restore_max_age_seconds', type: 'gauge', help: 'Configured restore_max_age: a series whose newest proof is older is unhealthy (0: off).', samples: [{ value: seconds(facts.restoreMaxAgeMs) }] },
+    { name: 'altbackup_scrub_oldest_timestamp_seconds', type: 'gauge', help: 'When the copy read longest ago was last read (pull, check_target or scrub; 0: never since stored).', samples: facts.oldestScrub ? [{ value: seconds(facts.oldestScrub.at) }] : [] },
+    { name: 'altbackup_scrub_interval_seconds', type: 'gauge', help: 'Configured scrub_interval: scrub reads every copy again within this.', samples: [{ value: seconds(facts.scrubIntervalMs) }] },
     { name: 'altbackup_pull_running', type: 'gauge', help: 'Whether a pull is running now (1) or not (0).', samples: [{ value: facts.running ? 1 : 0 }] },
   ];
   if (run) {

@@ -9,7 +9,7 @@ import {
 } from '@altbackup/shared';
 import { backupTimeMs } from './backupTime.js';
 import type {
-  ChangeFact, InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SourceFact, StatusFacts, SuspiciousFact, TarballFact,
+  ChangeFact, InProgressFact, ListedFact, MismatchFact, NameFacts, RunFact, SeriesFact, SourceFact, StatusFacts, SuspiciousFact, TarballFact,
 } from './healthCheck.js';
 import { Ledger, type LatestCheck, type SourceChangeRow } from '../ledger/ledger.js';
 import { sourceProblem } from '../source/sourceFailure.js';
@@ -81,9 +81,9 @@ function readLedgerFacts(file: string, root: string): LedgerFacts {
   }
 }
 
-/** A copy the verification rule calls a mismatch because its latest current check failed: an outstanding mismatch. */
+/** A copy the verification rule calls corrupt (its latest current check failed): an outstanding mismatch. */
 function mismatchOf(path: string, v: Verification, check: LatestCheck | undefined): MismatchFact | null {
-  if (v.state !== 'mismatch' || v.checkedAt === null || !check) return null;
+  if (v.state !== 'corrupt' || !check) return null;
   return { path, expectedMd5: check.expectedMd5, actualMd5: check.actualMd5, expectedSize: check.expectedSize, actualSize: check.actualSize };
 }
 
@@ -117,8 +117,44 @@ function tarballFact(t: FoundTarball, timezone: string): TarballFact {
 }
 
 /** Facts of one name; `names` are all reported names (a listed tarball belongs to its longest prefix). */
+/** Each series among `copies` (intact ones with their states): its newest copy and newest proven copy. */
+function seriesFacts(copies: readonly FoundTarball[], states: ReadonlyMap<string, Verification>): SeriesFact[] {
+  const by = new Map<string, FoundTarball[]>();
+  for (const t of [...copies].sort(compareByPath)) {
+    const v = states.get(t.path);
+    if (!v || !isIntact(v.state)) continue;
+    const list = by.get(seriesOf(t)) ?? [];
+    list.push(t);
+    by.set(seriesOf(t), list);
+  }
+  return [...by].sort(([a], [b]) => (a < b ? -1 : 1)).map(([series, list]) => {
+    const newest = list.at(-1)!;
+    const proven = [...list].reverse().find((t) => states.get(t.path)!.restoreProvenAt !== null);
+    return {
+      series,
+      newestPath: newest.path,
+      newestState: states.get(newest.path)!.state,
+      newestWhy: states.get(newest.path)!.why,
+      proven: proven ? { path: proven.path, at: states.get(proven.path)!.restoreProvenAt! } : null,
+    };
+  });
+}
+
+/** The intact copy read longest ago; a copy never read since its pull counts from then. */
+function oldestScrubOf(copies: readonly FoundTarball[], states: ReadonlyMap<string, Verification>): { path: string; at: number } | null {
+  let oldest: { path: string; at: number } | null = null;
+  for (const t of copies) {
+    const v = states.get(t.path);
+    if (!v || !isIntact(v.state)) continue;
+    const at = v.checkedAt ?? 0;
+    if (!oldest || at < oldest.at) oldest = { path: t.path, at };
+  }
+  return oldest;
+}
+
 export function nameFacts(
   name: string, names: readonly string[], config: Config, days: readonly string[], found: readonly FoundTarball[], listing: StatusListing | null,
+  states: ReadonlyMap<string, Verification> = new Map(),
 ): NameFacts {
   const verified = found.filter((t) => t.exists && t.hasSidecar);
   const newest = verified.reduce<FoundTarball | null>((best, t) => {
@@ -146,6 +182,7 @@ export function nameFacts(
     inProgress,
     pending: listing ? listed(listing.pending) : null,
     notPulled: listing ? listed(listing.complete.map((e) => e.path)) : null,
+    series: seriesFacts(verified, states),
   };
 }
 
@@ -194,7 +231,10 @@ export async function gatherStatusFacts(config: Config, opts: GatherOptions): Pr
     timezone: config.timezone,
     days: [...opts.days],
     maxAgeMs: config.target.max_age,
-    names: names.map((n) => nameFacts(n, names, config, opts.days, byName.get(n)!, source.listing)),
+    restoreMaxAgeMs: config.target.restore_max_age,
+    scrubIntervalMs: config.target.scrub_interval,
+    oldestScrub: oldestScrubOf(withSidecar, states),
+    names: names.map((n) => nameFacts(n, names, config, opts.days, byName.get(n)!, source.listing, states)),
     ...ledger,
     mismatches,
     changes: outstandingChanges(openChanges, states),

@@ -33,6 +33,11 @@ export function ledgerPathOf(config: Config): string {
   return config.target.ledger ? resolve(config.target.ledger) : defaultLedgerPath(requireTargetRoot(config));
 }
 
+/** Where archives are unpacked: config.target.scratch, else `<target>/.altbackup/scratch`. */
+export function scratchRootOf(config: Config): string {
+  return config.target.scratch ? resolve(config.target.scratch) : join(stateDirOf(requireTargetRoot(config)), 'scratch');
+}
+
 /** `<base>`: config.target.base, else `<target>/.altbackup/extracted`. */
 export function extractBaseOf(config: Config): string {
   return config.target.base ? resolve(config.target.base) : join(stateDirOf(requireTargetRoot(config)), 'extracted');

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import {
   AltError, isAbsent, parseDna, partPathOf, reasonOf, sidecarPathOf, unlinkQuiet, type FoundTarball,
 } from '@altbackup/shared';
-import type { LatestCheck, Ledger, SuspicionRecord } from '../ledger/ledger.js';
-import { verificationOf, type CopyFacts, type SidecarRead, type Verification } from './verification.js';
+import type { LatestCheck, Ledger, RestoreProofRecord, SuspicionRecord } from '../ledger/ledger.js';
+import { verificationOf, type CopyFacts, type LedgerFacts, type SidecarRead, type Verification } from './verification.js';
 
 export interface TarballFiles {
   final: string;
@@ -79,15 +79,26 @@ async function copyOfFound(t: FoundTarball): Promise<CopyFacts> {
 export interface LedgerEvidence {
   checks: ReadonlyMap<string, LatestCheck>;
   suspicions: ReadonlyMap<string, SuspicionRecord>;
+  restores: ReadonlyMap<string, RestoreProofRecord>;
 }
 
-export function evidenceOf(ledger: Pick<Ledger, 'latestChecks' | 'suspicions'>): LedgerEvidence {
-  return { checks: ledger.latestChecks(), suspicions: ledger.suspicions() };
+export function evidenceOf(ledger: Pick<Ledger, 'latestChecks' | 'suspicions' | 'latestRestoreProofs'>): LedgerEvidence {
+  return { checks: ledger.latestChecks(), suspicions: ledger.suspicions(), restores: ledger.latestRestoreProofs() };
+}
+
+/** What the ledger knows of one path, as the verification rule reads it. */
+export function ledgerFactsOf(path: string, evidence: LedgerEvidence): LedgerFacts {
+  const r = evidence.restores.get(path);
+  return {
+    lastCheck: evidence.checks.get(path),
+    suspicion: evidence.suspicions.get(path),
+    restore: r && { md5: r.md5, ok: r.result === 'ok', at: r.endedAt, detail: r.detail },
+  };
 }
 
 /** The verification state of a copy, by the one rule, with what the ledger knows of its path. */
 export function verifyCopy(path: string, copy: CopyFacts, evidence: LedgerEvidence): Verification {
-  return verificationOf(copy, evidence.checks.get(path), evidence.suspicions.get(path));
+  return verificationOf(copy, ledgerFactsOf(path, evidence));
 }
 
 /** The verification state of each tarball found. */

@@ -21,8 +21,12 @@ export type VerificationState =
   | 'unverified'
   /** A download under way or interrupted: a `.part` (beside or instead of the final name). */
   | 'in-progress'
-  /** The bytes disagree with the sidecar: by size, or by the latest current check's digest. */
+  /** The file's size disagrees with its sidecar's. */
   | 'mismatch'
+  /** Corrupt at rest: the latest current digest check (scrub, check_target) found other bytes than the sidecar's. */
+  | 'corrupt'
+  /** Its bytes match its sidecar, but the archive does not restore (check_restore failed on this very copy). */
+  | 'restore-failed'
   /**
    * Its bytes match its sidecar, but it is much smaller than the last good
    * copy of its series (a truncated backup job, an emptied repository): kept,
@@ -30,7 +34,7 @@ export type VerificationState =
    */
   | 'suspicious';
 
-export const VERIFICATION_STATES: readonly VerificationState[] = ['verified', 'unverified', 'in-progress', 'mismatch', 'suspicious'];
+export const VERIFICATION_STATES: readonly VerificationState[] = ['verified', 'unverified', 'in-progress', 'mismatch', 'corrupt', 'suspicious', 'restore-failed'];
 
 /** The sidecar as read from disk: parsed, unreadable (with why), or absent. */
 export type SidecarRead = Dna | { invalid: string } | null;
@@ -62,6 +66,14 @@ export interface SuspicionFact {
   previousSize: number;
 }
 
+/** The ledger's latest conclusive restore proof of the path, with the md5 of the copy it proved. */
+export interface RestoreFact {
+  md5: string;
+  ok: boolean;
+  at: number;
+  detail: string | null;
+}
+
 export interface Verification {
   state: VerificationState;
   /** Why, in a few words, for the operator. */
@@ -70,6 +82,8 @@ export interface Verification {
   dna: Dna | null;
   /** When a current check compared the digest, else null (only sizes were compared). */
   checkedAt: number | null;
+  /** When this very copy last passed its restore proof, else null. */
+  restoreProvenAt: number | null;
 }
 
 export function isReadableSidecar(s: SidecarRead): s is Dna {
@@ -78,35 +92,48 @@ export function isReadableSidecar(s: SidecarRead): s is Dna {
 
 /** Whether a check still describes the file: newer than its last change, and of its size. */
 function isCurrentCheck(copy: Pick<CopyFacts, 'size' | 'mtimeMs'>, check: CheckFact | undefined): check is CheckFact {
-  return check !== undefined && check.at >= copy.mtimeMs && (check.actualSize === null || check.actualSize === copy.size);
+  // Checks are stamped in whole milliseconds, mtimes finer: a check in the same millisecond as the last write still describes it.
+  return check !== undefined && check.at >= Math.floor(copy.mtimeMs) && (check.actualSize === null || check.actualSize === copy.size);
 }
 
 function partText(bytes: number): string {
   return `.part ${humanSize(bytes)}`;
 }
 
-export function verificationOf(copy: CopyFacts, lastCheck?: CheckFact, suspicion?: SuspicionFact): Verification {
-  const none = { dna: null, checkedAt: null };
+/** What the ledger knows of a path beyond its files. */
+export interface LedgerFacts {
+  lastCheck?: CheckFact;
+  suspicion?: SuspicionFact;
+  restore?: RestoreFact;
+}
+
+export function verificationOf(copy: CopyFacts, facts: LedgerFacts = {}): Verification {
+  const none = { dna: null, checkedAt: null, restoreProvenAt: null };
   if (!copy.exists) return { state: 'in-progress', why: partText(copy.partSize ?? 0), ...none };
   const { sidecar } = copy;
   if (sidecar === null) {
     return copy.partSize !== null ? { state: 'in-progress', why: partText(copy.partSize), ...none } : { state: 'unverified', why: 'no sidecar', ...none };
   }
   if (!isReadableSidecar(sidecar)) return { state: 'unverified', why: `unreadable sidecar (${sidecar.invalid})`, ...none };
-  const check = isCurrentCheck(copy, lastCheck) ? lastCheck : undefined;
-  if (check && !check.ok) return { state: 'mismatch', why: 'last check_target found a mismatch', dna: sidecar, checkedAt: check.at };
-  if (sidecar.size !== copy.size) return { state: 'mismatch', why: `sidecar says ${sidecar.size} bytes`, dna: sidecar, checkedAt: null };
+  const check = isCurrentCheck(copy, facts.lastCheck) ? facts.lastCheck : undefined;
+  const known = { dna: sidecar, checkedAt: check?.at ?? null, restoreProvenAt: null };
+  if (check && !check.ok) return { ...known, state: 'corrupt', why: 'the last check read other bytes than the sidecar says' };
+  if (sidecar.size !== copy.size) return { ...known, state: 'mismatch', why: `sidecar says ${sidecar.size} bytes` };
+  // A proof is about the bytes it read: it counts for the copy with that md5 only.
+  const restore = facts.restore?.md5 === sidecar.dig ? facts.restore : undefined;
+  if (restore && !restore.ok) return { ...known, state: 'restore-failed', why: `check_restore failed: ${restore.detail ?? 'see the ledger'}` };
+  const proven = { ...known, restoreProvenAt: restore?.ok ? restore.at : null };
+  const suspicion = facts.suspicion;
   if (suspicion && suspicion.md5 === sidecar.dig) {
     const percent = Math.round((100 * copy.size) / Math.max(1, suspicion.previousSize));
-    return { state: 'suspicious', why: `${percent}% of the last good copy ${suspicion.previousPath} (${humanSize(suspicion.previousSize)})`, dna: sidecar, checkedAt: check?.at ?? null };
+    return { ...proven, state: 'suspicious', why: `${percent}% of the last good copy ${suspicion.previousPath} (${humanSize(suspicion.previousSize)})` };
   }
-  if (check) return { state: 'verified', why: 'digest checked', dna: sidecar, checkedAt: check.at };
-  return { state: 'verified', why: 'sidecar size matches', dna: sidecar, checkedAt: null };
+  return { ...proven, state: 'verified', why: restore?.ok ? 'restore proven' : check ? 'digest checked' : 'sidecar size matches' };
 }
 
 /** Whether the bytes match the sidecar (whatever else is known of them). */
 export function isIntact(state: VerificationState): boolean {
-  return state === 'verified' || state === 'suspicious';
+  return state === 'verified' || state === 'suspicious' || state === 'restore-failed';
 }
 
 /** Whether a copy in this state is one of the `keep` copies retention protects. */

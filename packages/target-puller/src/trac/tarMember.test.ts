@@ -8,7 +8,8 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { AltError } from '@altbackup/shared';
 import { md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
-import { extractMember, extractedPathOf, isUnsafeMemberName, normaliseMemberName, SQLITE_MAGIC, tracdbMemberOf } from './tarMember.js';
+import { isUnsafeMemberName, normaliseMemberName } from '../restore/archiveReader.js';
+import { extractMember, extractedPathOf, SQLITE_MAGIC, tracdbMemberOf } from './tarMember.js';
 
 test('member names: leading ./ is dropped, nothing else is rewritten', () => {
   assert.equal(normaliseMemberName('./dybsvn/db/trac.db'), 'dybsvn/db/trac.db');

@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AltError, fsyncDir, lstatQuiet, type TarballRef } from '@altbackup/shared';
+import { isUnsafeMemberName, normaliseMemberName } from '../restore/archiveReader.js';
 import type { SpaceBudget } from '../target/freeSpace.js';
 
 /** The first 16 bytes of every SQLite 3 database file. */
@@ -26,18 +27,6 @@ export function tracdbMemberOf(trac: string): string {
 /** `<base>/tracs/<name>/YYYY/MM/DD/HHMMSS/<name>/db/trac.db`, from the layout path only. */
 export function extractedPathOf(base: string, ref: Pick<TarballRef, 'day' | 'time'>, trac: string): string {
   return join(base, 'tracs', trac, ...ref.day.split('/'), ref.time, trac, 'db', 'trac.db');
-}
-
-/** Tar names may carry leading `./` (GNU tar run in the folder): `./a/b` is `a/b`. */
-export function normaliseMemberName(name: string): string {
-  let n = name;
-  while (n.startsWith('./')) n = n.slice(2);
-  return n;
-}
-
-/** A member name no honest Trac tarball has: absolute, or climbing out with `..`. */
-export function isUnsafeMemberName(name: string): boolean {
-  return name.startsWith('/') || name.split('/').includes('..') || name.includes('\0');
 }
 
 export interface ExtractResult {
