@@ -24,8 +24,9 @@ import { extractScenario } from './scenarios/extract.js';
 import { listingScenario } from './scenarios/listing.js';
 import { serveScenario } from './scenarios/serve.js';
 import { rssScenario } from './scenarios/rss.js';
+import { restoreScenario } from './scenarios/restore.js';
 
-const SCENARIOS: readonly Scenario[] = [pullScenario, resumeScenario, checkTargetScenario, extractScenario, listingScenario, serveScenario, rssScenario];
+const SCENARIOS: readonly Scenario[] = [pullScenario, resumeScenario, checkTargetScenario, extractScenario, listingScenario, serveScenario, rssScenario, restoreScenario];
 
 export interface BenchArgs {
   quick: boolean;

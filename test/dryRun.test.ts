@@ -76,7 +76,7 @@ test('purge_target and extract_tracdb --dry-run say what the real runs do, a ref
   const realExtract = await runTarget([...common, 'extract_tracdb']);
   assert.equal(dryExtract.code, 1);
   assert.equal(realExtract.code, 1);
-  const refusal = new RegExp(`^altbackup extract_tracdb: tarball-unverified: ${bad.path.replace(/[.]/g, '\\.')} is not verified \\(last check_target found a mismatch\\)`, 'm');
+  const refusal = new RegExp(`^altbackup extract_tracdb: tarball-unverified: ${bad.path.replace(/[.]/g, '\\.')} is not verified \\(the last check read other bytes than the sidecar says\\)`, 'm');
   assert.match(dryExtract.stderr, refusal);
   assert.match(realExtract.stderr, refusal);
   const would = dryExtract.stdout.trim().split('\n').map((l) => l.replace(/^would extract /, ''));
@@ -92,7 +92,7 @@ test('purge_target and extract_tracdb --dry-run say what the real runs do, a ref
   assert.deepEqual(decisions(realPurge.stdout).subfolds, decisions(dryPurge.stdout).subfolds);
   assert.equal(decisions(realPurge.stdout).deleted, decisions(dryPurge.stdout).deleted);
   const trac = decisions(dryPurge.stdout).subfolds.flatMap((s) => s.entries as { path: string; state: string; delete: boolean }[]).find((e) => e.path === bad.path)!;
-  assert.deepEqual([trac.state, trac.delete], ['mismatch', true], 'the corrupt copy is not one of the kept ones');
+  assert.deepEqual([trac.state, trac.delete], ['corrupt', true], 'the corrupt copy is not one of the kept ones');
 
   const dryExtracted = await runTarget([...common, '--keep-extracted', '1', '--json', '--dry-run', 'purge_extracted']);
   const realExtracted = await runTarget([...common, '--keep-extracted', '1', '--json', 'purge_extracted']);

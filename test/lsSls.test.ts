@@ -35,7 +35,7 @@ function pick(catfold: string, subfold: string, day = DAY): SampleTarball {
 interface Row { path: string; size: number; state: string; why: string; partSize: number | null }
 
 describe('ls', () => {
-  it('shows verified, unverified, in progress and mismatch (after check_target found one)', async () => {
+  it('shows verified, unverified, in progress and corrupt (after check_target found one)', async () => {
     const root = join(work, 'target');
     await cp(sample.root, root, { recursive: true });
     const part = pick('svn', 'dybaux');
@@ -59,7 +59,7 @@ describe('ls', () => {
     assert.equal(state.get(unverified.path), 'unverified');
     assert.equal(state.get(part.path), 'in-progress');
     assert.equal(rows.find((x) => x.path === part.path)!.partSize, 1000);
-    assert.equal(state.get(corrupt.path), 'mismatch');
+    assert.equal(state.get(corrupt.path), 'corrupt');
     const others = sample.tarballs.filter((t) => ![unverified.path, part.path, corrupt.path].includes(t.path));
     for (const t of others) assert.equal(state.get(t.path), 'verified', t.path);
     assert.equal(rows.length, sample.tarballs.length, 'every day, nothing off the layout');
@@ -70,9 +70,9 @@ describe('ls', () => {
     const line = (p: string) => text.stdout.split('\n').find((l) => l.endsWith(p) || l.includes(`${p}  (`)) ?? '';
     assert.match(line(others[0]!.path), /^verified +\S+ +\d{4}-\d{2}-\d{2} \d{2}:\d{2}  /);
     assert.match(line(part.path), /^in-progress +1000 +.*\(\.part 1000\)$/);
-    assert.match(line(corrupt.path), /^mismatch .*\(last check_target found a mismatch\)$/);
+    assert.match(line(corrupt.path), /^corrupt .*\(the last check read other bytes than the sidecar says\)$/);
     assert.match(line(unverified.path), /^unverified .*\(no sidecar\)$/);
-    assert.match(text.stdout, new RegExp(`^total \\S+ in ${sample.tarballs.length} tarball\\(s\\): ${others.length} verified, 1 unverified, 1 in progress, 1 mismatch$`, 'm'));
+    assert.match(text.stdout, new RegExp(`^total \\S+ in ${sample.tarballs.length} tarball\\(s\\): ${others.length} verified, 1 unverified, 1 in progress, 0 mismatch, 1 corrupt$`, 'm'));
 
     const oneDay = await runTarget(['--target', root, '--day', '2024/05/01', '--json', 'ls']);
     const dayRows = JSON.parse(oneDay.stdout) as Row[];

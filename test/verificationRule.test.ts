@@ -42,7 +42,7 @@ test('after a failed check_target and a new verified copy, every command agrees 
   assert.equal(check.code, 1);
   assert.match(check.stderr, new RegExp(`MISMATCH ${trac.path}`));
   const ls1 = JSON.parse((await runTarget([...common, '--json', 'ls'])).stdout) as { path: string; state: string }[];
-  assert.equal(ls1.find((r) => r.path === trac.path)?.state, 'mismatch');
+  assert.equal(ls1.find((r) => r.path === trac.path)?.state, 'corrupt');
 
   // The next pull replaces the corrupt copy with a new verified one.
   const again = await runTarget([...common, 'pull']);

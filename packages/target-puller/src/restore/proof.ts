@@ -86,9 +86,9 @@ export function topFolderPlace(top: string, label: string): (name: string) => st
 async function proveSvn(abs: string, label: string, shape: RestoreShape, ctx: ProofContext): Promise<ProofResult> {
   const repo = join(ctx.scratch, 'repo');
   await readArchive(abs, { label, into: repo, place: topFolderPlace(shape.top, label), space: ctx.space, signal: ctx.signal });
-  const verify = await tool('svnadmin', ['verify', '--quiet', repo], ctx.signal);
+  // Both only read the repository: the cheap one runs beside the long one.
+  const [verify, youngest] = await Promise.all([tool('svnadmin', ['verify', '--quiet', repo], ctx.signal), tool('svnlook', ['youngest', repo], ctx.signal)]);
   if (verify.code !== 0) return { ok: false, detail: `svnadmin verify failed: ${firstLine(verify.err) || `exit ${verify.code}`}`, timedOut: false };
-  const youngest = await tool('svnlook', ['youngest', repo], ctx.signal);
   const rev = Number(youngest.out.trim());
   if (youngest.code !== 0 || !Number.isSafeInteger(rev)) return { ok: false, detail: `svnlook youngest failed: ${firstLine(youngest.err) || youngest.out.trim()}`, timedOut: false };
   if (shape.revision !== null && rev !== shape.revision) {

@@ -188,7 +188,7 @@ export function assessHealth(f: StatusFacts): Health {
     const what = m.actualMd5 !== m.expectedMd5
       ? `md5 ${m.actualMd5 ?? '?'}, sidecar says ${m.expectedMd5 ?? '?'}`
       : `size ${m.actualSize ?? '?'}, sidecar says ${m.expectedSize ?? '?'}`;
-    reasons.push(`mismatch: ${m.path} does not match its sidecar (${what}): the copy is corrupt at rest and does not count toward keep; the next pull moves it to quarantine and fetches it again while the source has it`);
+    reasons.push(`mismatch: ${m.path} does not match its sidecar (${what}); the copy is corrupt at rest and does not count toward keep; the next pull moves it to quarantine and fetches it again while the source has it`);
   }
   for (const c of f.changes) {
     reasons.push(`source changed a mirrored tarball: ${c.path}: the target holds md5 ${c.heldMd5 ?? '?'} size ${c.heldSize ?? '?'}, the source lists md5 ${c.newMd5} size ${c.newSize} since ${new Date(c.at).toISOString()}; the verified copy is kept: check the source, then run altbackup pull --accept-changed ${c.path} if its new version is right`);

@@ -65,6 +65,13 @@ export class SpaceBudget {
   private readonly margin: number;
   private readonly probe: (dir: string) => Promise<FreeSpace>;
   private reserved = 0;
+  /**
+   * The last reading and when it was taken. Unpacking a hot copy reserves
+   * for thousands of small files: between readings the free space is
+   * counted down by what was reserved since, and read again once it is
+   * stale or before anything is refused.
+   */
+  private last: { space: FreeSpace; at: number; spentSince: number } | null = null;
 
   constructor(dir: string, margin: number, probe: (dir: string) => Promise<FreeSpace> = (d) => freeSpaceOf(nearestExisting(d))) {
     this.dir = dir;
@@ -72,20 +79,33 @@ export class SpaceBudget {
     this.probe = probe;
   }
 
+  private async reading(fresh: boolean): Promise<FreeSpace> {
+    if (fresh || !this.last || performance.now() - this.last.at > 1000) {
+      this.last = { space: await this.probe(this.dir), at: performance.now(), spentSince: 0 };
+    }
+    return { ...this.last.space, free: this.last.space.free - this.last.spentSince };
+  }
+
   /** Reserves `need` bytes, or throws `no-space` saying what is short where. */
   async reserve(need: number): Promise<Reservation> {
-    const why = spaceShortfall(need, this.margin, await this.probe(this.dir), this.reserved);
+    let why = spaceShortfall(need, this.margin, await this.reading(false), this.reserved);
+    if (why) why = spaceShortfall(need, this.margin, await this.reading(true), this.reserved);
     if (why) throw new AltError('no-space', `not enough free space: ${why}; free some space or lower target.min_free`);
     let held = need;
     this.reserved += held;
+    // Bytes that stop being reserved have landed (or never will): the reading counts them down until the next one.
+    const landed = (bytes: number) => {
+      this.reserved -= bytes;
+      if (this.last) this.last.spentSince += bytes;
+    };
     return {
       stillNeeds: (bytes) => {
         const next = Math.max(0, Math.min(held, bytes));
-        this.reserved -= held - next;
+        landed(held - next);
         held = next;
       },
       release: () => {
-        this.reserved -= held;
+        landed(held);
         held = 0;
       },
     };
