@@ -50,6 +50,8 @@ export interface RequestLog {
   status?: number;
   /** Body bytes written to the client so far. */
   bytesSent: number;
+  /** Which client connection asked (numbered as they connect): several streams show as several. */
+  socket: number;
   fault?: Fault;
 }
 
@@ -89,6 +91,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let counter = 0;
   const requests: RequestLog[] = [];
   const sockets = new Set<Socket>();
+  const socketIds = new WeakMap<Socket, number>();
+  let connections = 0;
   const timers = new Set<NodeJS.Timeout>();
   const agent = new http.Agent({ keepAlive: false });
   let closing = false;
@@ -96,7 +100,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const server = http.createServer((req, res) => {
     const n = counter++;
     const fault = faultFn?.({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, n });
-    const log: RequestLog = { n, method: req.method ?? 'GET', url: req.url ?? '/', bytesSent: 0 };
+    const log: RequestLog = { n, method: req.method ?? 'GET', url: req.url ?? '/', bytesSent: 0, socket: socketIds.get(req.socket) ?? -1 };
     if (typeof req.headers.range === 'string') log.range = req.headers.range;
     if (typeof req.headers['if-range'] === 'string') log.ifRange = req.headers['if-range'];
     if (fault) log.fault = fault;
@@ -105,6 +109,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   });
   server.on('connection', (s) => {
     sockets.add(s);
+    socketIds.set(s, connections++);
     s.on('close', () => sockets.delete(s));
   });
 

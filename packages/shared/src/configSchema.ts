@@ -57,6 +57,9 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.base', kind: 'path', default: '', flag: 'base', programs: tgt, help: 'where extract_tracdb writes (default: <target>/.altbackup/extracted)' },
   { key: 'target.ledger', kind: 'path', default: '', flag: 'ledger', programs: tgt, help: 'ledger SQLite file (default: <target>/.altbackup/ledger.sqlite)' },
   { key: 'target.concurrency', kind: 'int', default: 2, flag: 'concurrency', programs: tgt, min: 1, max: 16, help: 'files pulled at once' },
+  { key: 'target.streams', kind: 'int', default: 4, flag: 'streams', programs: tgt, min: 1, max: 16, help: 'connections per file for files of at least stream_min_size, each a range of it (one stream is held to its TCP window per round trip on a long link; on loopback more streams cost nothing)' },
+  { key: 'target.stream_min_size', kind: 'size', default: 64 << 20, flag: 'stream-min-size', programs: tgt, min: 1, help: 'files smaller than this come over one stream' },
+  { key: 'target.max_connections', kind: 'int', default: 8, flag: 'max-connections', programs: tgt, min: 1, max: 64, help: 'most connections open to the source at once, all files and streams together (concurrency above it is lowered to it)' },
   { key: 'target.bwlimit', kind: 'size', default: 0, flag: 'bwlimit', programs: tgt, help: 'total bandwidth limit in bytes/s, e.g. 20M (0: none)' },
   { key: 'target.checkpoint', kind: 'size', default: 32 << 20, flag: 'checkpoint', programs: tgt, min: 64 << 10, help: 'bytes between saved hash states of a download (a resumed pull reads back about this much at most)' },
   { key: 'target.min_free', kind: 'size', default: 2 * 1024 ** 3, flag: 'min-free', programs: tgt, help: 'free space left on the target filesystem after a download or an extraction; a file that would leave less is refused' },
@@ -124,6 +127,9 @@ export interface Config {
     base: string;
     ledger: string;
     concurrency: number;
+    streams: number;
+    stream_min_size: number;
+    max_connections: number;
     bwlimit: number;
     checkpoint: number;
     min_free: number;

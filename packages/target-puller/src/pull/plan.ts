@@ -8,6 +8,7 @@ import type { SourceEntry } from '../source/listingBody.js';
 import { isIntact, isReadableSidecar, verificationOf, type CopyFacts, type LedgerFacts, type Verification } from '../target/verification.js';
 import type { PartCheckpoint } from './part/partCheckpoint.js';
 import { metaMatches, type PartMeta } from './part/partMeta.js';
+import { bytesIn, contiguousPrefix, type ByteRange } from './segments/ranges.js';
 
 /** What the target holds for one listed path. */
 export interface TargetState {
@@ -55,6 +56,8 @@ export interface PlanItem {
   ifRange: string | null;
   /** For a `.part` resumed: the hash state saved for its first bytes, so they need not be read back. */
   checkpoint: PartCheckpoint | null;
+  /** For 'resume' of a segmented `.part`: the ranges its meta says are on the disk (`offset` is their total). */
+  ranges: ByteRange[] | null;
   /** The copy under the final name that this download replaces, when there is one. */
   replaces: Replacement | null;
   /** For 'changed': the dna the target holds. */
@@ -72,7 +75,7 @@ export interface Plan {
 const NOTHING_HELD: TargetState = { copy: { exists: false, size: 0, mtimeMs: 0, partSize: null, sidecar: null }, partMeta: null };
 
 function item(entry: SourceEntry, action: Action, reason: string, extra: Partial<PlanItem> = {}): PlanItem {
-  return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, replaces: null, held: null, reason, ...extra };
+  return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, ranges: null, replaces: null, held: null, reason, ...extra };
 }
 
 /** Decides resume-or-restart for bytes on disk (a `.part` or a final name without sidecar). */
@@ -82,6 +85,20 @@ function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: n
   if (length > entry.size) return item(entry, 'fetch', `${what} is longer (${length}) than the source (${entry.size}): restart`, { replaces });
   if (meta && !metaMatches(meta, entry)) {
     return item(entry, 'fetch', `${what} was started from another version of the file (ETag ${meta.etag}, now ${entry.etag}): restart`, { replaces });
+  }
+  // A segmented download's file has gaps: its meta, not its length, says what it holds.
+  const ranges = from === 'part' && meta?.held ? meta.held.filter(([, end]) => end <= length) : null;
+  if (ranges) {
+    const held = bytesIn(ranges);
+    const prefix = contiguousPrefix(ranges);
+    return item(entry, held === 0 ? 'fetch' : 'resume', `${what} has ${held} of ${entry.size} bytes in ${ranges.length} range(s)`, {
+      resumeFrom: from,
+      offset: held,
+      ifRange: meta!.etag,
+      checkpoint: meta!.hashed && meta!.hashed.offset <= prefix ? meta!.hashed : null,
+      ranges,
+      replaces,
+    });
   }
   return item(entry, 'resume', `${what} has ${length} of ${entry.size} bytes`, {
     resumeFrom: from,

@@ -21,6 +21,7 @@ import { ledgerPathOf, requireTargetRoot } from '../target/targetDirs.js';
 import { SpaceBudget, type FreeSpace } from '../target/freeSpace.js';
 import { evidenceOf, ledgerFactsOf, readCopy, removeStrays, verifyFound, type LedgerEvidence } from '../target/targetFiles.js';
 import { throttleFor } from './bandwidth.js';
+import { ConnectionSlots } from './connectionSlots.js';
 import { readPartMeta } from './part/partMeta.js';
 import { suspicionOf } from './plausibility.js';
 import { bytesToFetch, makePlan, type Plan, type PlanItem, type TargetState } from './plan.js';
@@ -237,7 +238,8 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
     log.info({ transfers: work.length, bytes: bytesToFetch(plan) }, `pull: ${work.length} to transfer (${humanSize(bytesToFetch(plan))}), ${plan.items.length - work.length} already done or purged, ${plan.pending.length} pending`);
     const throttle = throttleFor(config.target.bwlimit);
     const space = new SpaceBudget(root, config.target.min_free, opts.freeSpace);
-    const outcomes = await pool(work, config.target.concurrency, async (item) => {
+    const slots = new ConnectionSlots(config.target.max_connections);
+    const outcomes = await pool(work, Math.min(config.target.concurrency, config.target.max_connections), async (item) => {
       if (stop.aborted) return notStarted(item, stopped());
       let reservation;
       try {
@@ -249,8 +251,11 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
         return refused;
       }
       opts.progress?.start(item.entry.path, item.entry.size, item.offset);
+      // Each file in flight holds one connection slot; the pool never runs more files than there are slots.
+      slots.tryTake();
       const o = await transferTarball(item, {
         root, client, log, throttle, signal: stop, retry, checkpointEvery: config.target.checkpoint,
+        streams: config.target.streams, streamMinSize: config.target.stream_min_size, slots,
         onProgress: (p, held, total) => {
           reservation.stillNeeds(total - held);
           opts.progress?.update(p, held, total);
@@ -261,7 +266,10 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
         onSetAside: (path, dest, r) => {
           if (r.aside === 'replaced') rec.resolveChanges(path, `accepted by the operator; the old copy is kept as ${dest}`);
         },
-      }).finally(() => reservation.release());
+      }).finally(() => {
+        reservation.release();
+        slots.release();
+      });
       opts.progress?.stop(item.entry.path);
       if (o.result === 'ok') o.suspicious = await judgePlausibility(o);
       rec.transfer({ ...o, size: o.dna.size, md5: o.dna.dig });

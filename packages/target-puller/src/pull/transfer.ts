@@ -21,11 +21,14 @@ import { HttpStatusError, classify, shortCause, type RetryPolicy } from '../sour
 import { fileUrl, type SourceClient } from '../source/sourceClient.js';
 import { describeFailure, isRetryable } from '../source/sourceFailure.js';
 import type { Throttle } from './bandwidth.js';
+import type { ConnectionSlots } from './connectionSlots.js';
 import { PartFile } from './part/partFile.js';
 import { PartMetaWriter, removePartMeta } from './part/partMeta.js';
 import type { PlanItem, Replacement } from './plan.js';
 import { promote, quarantine, setAside } from './promote.js';
 import { decide, rangeHeaders, type Decision } from './rangeAnswer.js';
+import { bytesIn, contiguousPrefix, mergeRanges, type ByteRange } from './segments/ranges.js';
+import { SegmentedFetch } from './segments/segmentedFetch.js';
 
 export interface TransferContext {
   root: string;
@@ -37,6 +40,11 @@ export interface TransferContext {
   retry: RetryPolicy;
   /** Bytes between saved hash states (`target.checkpoint`). */
   checkpointEvery: number;
+  /** Connections per file (`target.streams`) for files of at least `streamMinSize` bytes. */
+  streams: number;
+  streamMinSize: number;
+  /** The run's cap on connections to the source: a file's extra streams take from it. */
+  slots: ConnectionSlots;
   onProgress?: (path: string, held: number, total: number) => void;
   onDigest?: (d: DigestComparison) => void;
   /** The copy under the final name went aside (to `dest`) before the download. */
@@ -106,6 +114,14 @@ class Transfer {
   private part: PartFile | null = null;
   /** The attempt in flight: p-retry settles as soon as the signal aborts, while an attempt may still write. */
   private running: Promise<void> = Promise.resolve();
+  /**
+   * Whether the file comes in segments over several streams: a large file
+   * when `streams` > 1, and any `.part` a segmented run left (its meta
+   * lists the ranges held), whatever `streams` says now.
+   */
+  private readonly segmented: boolean;
+  /** The segmented download in progress; its ranges go into `.part.meta`. */
+  private segments: SegmentedFetch | null = null;
   /** Filled in as the transfer goes; returned at the end whatever happened. */
   private readonly out: TransferOutcome;
 
@@ -119,6 +135,7 @@ class Transfer {
     this.expected = { ...item.entry.dna };
     this.etag = item.action === 'resume' ? item.ifRange : null;
     this.meta = new PartMetaWriter(this.partAbs);
+    this.segmented = item.ranges !== null || (ctx.streams > 1 && item.entry.size >= ctx.streamMinSize);
     const now = Date.now();
     this.out = {
       path: this.path, result: 'failed', dna: { ...item.entry.dna }, etag: item.ifRange, sourceUrl: null, bytesFetched: 0,
@@ -134,16 +151,8 @@ class Transfer {
     try {
       await this.prepare();
       for (let round = 0; ; round++) {
-        await pRetry(() => (this.running = this.attempt()), {
-          ...this.ctx.retry,
-          shouldRetry: (e) => isRetryable(e, this.ctx.signal),
-          onFailedAttempt: (e) => {
-            if (this.ctx.signal.aborted) return;
-            const more = isRetryable(e, this.ctx.signal) && e.retriesLeft > 0;
-            this.log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, cause: shortCause(e) },
-              `${this.path}: attempt ${e.attemptNumber} failed (${shortCause(e)}) at ${this.pf.length} of ${this.expected.size} bytes${more ? `; retrying (${e.retriesLeft} left)` : ''}`);
-          },
-        });
+        if (this.segmented) await (this.running = this.fetchSegments(round === 0 ? this.heldRanges() : []));
+        else await this.fetchOneStream();
         if (await this.verifyAndPromote()) return this.finish('ok', null);
         if (round >= 1) {
           return this.finish('mismatch', `digest mismatch twice (expected md5 ${this.expected.dig}); downloads kept in ${dirname(this.out.quarantined.at(-1)!)}: check the source's copy and its sidecar`);
@@ -153,11 +162,54 @@ class Transfer {
       }
     } catch (e) {
       await this.running.catch(() => undefined);
+      // A segmented `.part`'s length does not say what it holds: its ranges are saved for the next run.
+      if (this.segments) await this.part?.saveState().catch(() => undefined);
       await this.part?.close().catch(() => undefined);
-      const held = this.part?.length ?? 0;
+      const held = this.segments?.held ?? this.part?.length ?? 0;
       if (this.ctx.signal.aborted) return this.finish('aborted', `stopped at ${held} of ${this.expected.size} bytes: ${shortCause(this.ctx.signal.reason)}`);
       return this.finish('failed', describeFailure(e, this.out.sourceUrl ?? this.path));
     }
+  }
+
+  /** One stream, from the end of the `.part`, retried with backoff. */
+  private async fetchOneStream(): Promise<void> {
+    await pRetry(() => (this.running = this.attempt()), {
+      ...this.ctx.retry,
+      shouldRetry: (e) => isRetryable(e, this.ctx.signal),
+      onFailedAttempt: (e) => {
+        if (this.ctx.signal.aborted) return;
+        const more = isRetryable(e, this.ctx.signal) && e.retriesLeft > 0;
+        this.log.warn({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, cause: shortCause(e) },
+          `${this.path}: attempt ${e.attemptNumber} failed (${shortCause(e)}) at ${this.pf.length} of ${this.expected.size} bytes${more ? `; retrying (${e.retriesLeft} left)` : ''}`);
+      },
+    });
+  }
+
+  /** What the `.part` holds as ranges: a segmented run's list, or the whole file of a one-stream run. */
+  private heldRanges(): ByteRange[] {
+    if (this.item.ranges) return this.item.ranges;
+    return this.item.offset > 0 ? [[0, this.item.offset]] : [];
+  }
+
+  /** The missing ranges over several streams; each failed piece is retried alone (segmentedFetch.ts). */
+  private async fetchSegments(held: ByteRange[]): Promise<void> {
+    this.out.attempts++;
+    const prefix = this.pf.length;
+    this.segments = new SegmentedFetch({
+      path: this.path, client: this.ctx.client, log: this.log, throttle: this.ctx.throttle, signal: this.ctx.signal, retry: this.ctx.retry,
+      streams: this.ctx.streams, slots: this.ctx.slots, expected: this.expected, etag: this.etag, part: this.pf, meta: this.meta,
+      onDisk: held.filter(([, end]) => end > prefix),
+      report: {
+        bytes: (n) => (this.out.bytesFetched += n),
+        retried: () => this.out.attempts++,
+        answered: (url, etag) => {
+          this.out.sourceUrl = url;
+          this.out.etag = etag;
+        },
+        progress: (h, total) => this.ctx.onProgress?.(this.path, h, total),
+      },
+    });
+    await this.segments.run();
   }
 
   /** The files on disk become one `.part` to continue or to fill from zero. */
@@ -178,10 +230,12 @@ class Transfer {
       await unlinkQuiet(this.abs);
     }
     this.part = await this.openPart(this.item.action === 'fetch');
-    this.out.resumedFrom = this.pf.length;
-    if (this.pf.length > 0) {
-      this.log.info({ offset: this.pf.length, size: this.expected.size, rehashed: this.pf.rehashed },
-        `${this.path}: resuming at ${this.pf.length} of ${this.expected.size} bytes (${this.pf.rehashed} read back to hash)`);
+    this.out.resumedFrom = this.segmented ? bytesIn(this.heldRanges()) : this.pf.length;
+    if (this.out.resumedFrom > 0) {
+      this.log.info({ offset: this.out.resumedFrom, size: this.expected.size, rehashed: this.pf.rehashed },
+        this.segmented
+          ? `${this.path}: resuming with ${this.out.resumedFrom} of ${this.expected.size} bytes held in ${this.heldRanges().length} range(s) (${this.pf.rehashed} read back to hash)`
+          : `${this.path}: resuming at ${this.pf.length} of ${this.expected.size} bytes (${this.pf.rehashed} read back to hash)`);
     }
   }
 
@@ -190,9 +244,13 @@ class Transfer {
       fresh,
       checkpoint: fresh ? null : this.item.checkpoint,
       checkpointEvery: this.ctx.checkpointEvery,
-      onCheckpoint: async (cp) => {
+      ...(this.segmented ? {
+        contiguous: fresh ? 0 : contiguousPrefix(this.heldRanges()),
+        snapshot: () => this.segments?.durable(this.pf.written) ?? mergeRanges([[0, this.pf.written]]),
+      } : {}),
+      onCheckpoint: async (cp, snap) => {
         try {
-          await this.meta.checkpoint(cp);
+          await this.meta.checkpoint(cp, snap as ByteRange[] | undefined);
         } catch (e) {
           if (cp) this.log.warn({ err: e }, `${this.path}: could not save the hash checkpoint (${(e as Error).message}); a resume would read the .part back`);
           throw e;

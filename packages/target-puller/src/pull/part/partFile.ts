@@ -34,9 +34,20 @@ export interface PartFileOptions {
   /** A saved state for the file's first bytes (from `onCheckpoint`); ignored unless it was taken on this very file and fits it. */
   checkpoint?: PartCheckpoint | null;
   /** Saves a checkpoint; null withdraws the last one (the file is being emptied). */
-  onCheckpoint?: (cp: PartCheckpoint | null) => Promise<void>;
+  onCheckpoint?: (cp: PartCheckpoint | null, snapshot?: unknown) => Promise<void>;
   /** Bytes between checkpoints, about the most a resume reads back to hash (default 32 MiB): one runs at a time, so a slow fdatasync can stretch the gap. */
   checkpointEvery?: number;
+  /**
+   * A segmented download's `.part` has bytes past a gap: only its first
+   * `contiguous` bytes are the hashed prefix (default: the whole file).
+   */
+  contiguous?: number;
+  /**
+   * Taken just before the fdatasync of a checkpoint (every write finished by
+   * then is covered by it) and handed to `onCheckpoint`: a segmented
+   * download records there which ranges are on the disk.
+   */
+  snapshot?: () => unknown;
 }
 
 export class PartFile {
@@ -48,9 +59,12 @@ export class PartFile {
   private readonly fileId: string;
   private md5: ResumableMd5;
   private readonly onCheckpoint: PartFileOptions['onCheckpoint'];
+  private readonly snapshot: PartFileOptions['snapshot'];
   private readonly checkpointEvery: number;
   /** Bytes accepted: written, or queued for the disk and the hash. */
   private accepted: number;
+  /** End of the prefix bytes whose writes have finished (appended ones; `writeAhead` reports its own). */
+  private writtenEnd: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Writes run one after another, in file order. */
@@ -78,9 +92,11 @@ export class PartFile {
     this.fileId = fileId;
     this.md5 = md5;
     this.accepted = size;
+    this.writtenEnd = size;
     this.rehashed = size - (cp?.offset ?? 0);
     this.saved = cp;
     this.onCheckpoint = opts.onCheckpoint;
+    this.snapshot = opts.snapshot;
     this.checkpointEvery = opts.checkpointEvery ?? 32 * BLOCK;
   }
 
@@ -94,7 +110,7 @@ export class PartFile {
     let pf: PartFile;
     try {
       const st = await fh.stat({ bigint: true });
-      const size = Number(st.size);
+      const size = Math.min(Number(st.size), opts.contiguous ?? Infinity);
       const fileId = fileIdOf(st);
       const given = opts.checkpoint;
       const cp = given && given.file === fileId && given.offset <= size ? given : null;
@@ -127,6 +143,11 @@ export class PartFile {
 
   private get checkpointed(): number {
     return this.saved?.offset ?? 0;
+  }
+
+  /** How far appended bytes are in the file (not only queued). */
+  get written(): number {
+    return this.writtenEnd;
   }
 
   /** Bytes held, including those still on their way to the disk. */
@@ -162,11 +183,16 @@ export class PartFile {
     const write = this.writes.then(async () => {
       await writeAll(this.fh, chunks, position);
       this.queued -= bytes;
+      this.writtenEnd = Math.max(this.writtenEnd, position + bytes);
     });
     // Nothing awaits a write until the queue is full or a flush: a failure
     // is reported then (the queue stops draining), not as an unhandled rejection.
     write.catch(() => undefined);
     this.writes = write;
+    this.maybeCheckpoint();
+  }
+
+  private maybeCheckpoint(): void {
     if (this.onCheckpoint && !this.checkpointing && this.accepted - this.checkpointed >= this.checkpointEvery) {
       this.checkpointing = this.saveCheckpoint().finally(() => (this.checkpointing = null));
     }
@@ -176,20 +202,78 @@ export class PartFile {
    * Saves the state once the hash has caught up, after an fdatasync of the
    * bytes it covers. A checkpoint that fails is only a slower resume.
    */
-  private async saveCheckpoint(): Promise<void> {
+  private async saveCheckpoint(force = false): Promise<void> {
     const generation = this.generation;
     try {
       const cp: PartCheckpoint = { ...this.md5.save(), file: this.fileId };
-      if (cp.offset <= this.checkpointed) return;
+      if (cp.offset <= this.checkpointed && !force) return;
       // Every byte hashed by then was queued for the disk before: once those writes are done, sync.
       await this.writes;
+      const snap = this.snapshot?.();
       await this.fh.datasync();
       if (generation !== this.generation) return;
-      await this.onCheckpoint!(cp);
-      this.saved = cp;
+      await this.onCheckpoint!(cp.offset >= this.checkpointed ? cp : this.saved, snap);
+      if (cp.offset >= this.checkpointed) this.saved = cp;
     } catch {
       // The next checkpoint tries again; the file and hash are unaffected.
     }
+  }
+
+  /**
+   * Saves a checkpoint now, whatever the gap since the last: a segmented
+   * download ends every run with one, since its file's length does not say
+   * which bytes it holds.
+   */
+  async saveState(): Promise<void> {
+    if (!this.onCheckpoint) return;
+    this.queueBlock();
+    await this.checkpointing;
+    await this.saveCheckpoint(true);
+  }
+
+  /**
+   * Writes bytes past the hashed prefix (a segmented download's later
+   * segment), without hashing them; `adopt` or `adoptFromDisk` hashes them
+   * once the prefix reaches them. `onWritten` runs once they are in the
+   * file; the promise only waits while the disk is far behind.
+   */
+  async writeAhead(position: number, chunks: Buffer[], onWritten: () => void): Promise<void> {
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    received(bytes);
+    this.queued += bytes;
+    const write = this.writes.then(async () => {
+      await writeAll(this.fh, chunks, position);
+      this.queued -= bytes;
+      onWritten();
+    });
+    write.catch(() => undefined);
+    this.writes = write;
+    if (this.queued > MAX_QUEUED) await this.writes;
+  }
+
+  /** Extends the prefix over bytes `writeAhead` wrote, hashing them from memory. */
+  async adopt(chunks: Buffer[]): Promise<void> {
+    this.queueBlock();
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (this.held) {
+      this.held.push(chunks);
+      this.heldBytes += bytes;
+    } else {
+      this.md5.update(chunks);
+    }
+    this.accepted += bytes;
+    this.maybeCheckpoint();
+    if (this.heldBytes > MAX_QUEUED) await this.readBack;
+    if (this.md5.pending > MAX_QUEUED) await this.md5.waitBelow(MAX_QUEUED / 2);
+  }
+
+  /** Extends the prefix over bytes already in the file up to `end`, reading them back to hash. */
+  async adoptFromDisk(end: number): Promise<void> {
+    await this.flush();
+    await this.readBack;
+    await hashRange(this.fh, this.md5, this.accepted, end, () => this.stopReadBack);
+    this.accepted = end;
+    this.maybeCheckpoint();
   }
 
   /** Waits until every accepted byte is in the file. */
@@ -217,6 +301,7 @@ export class PartFile {
     this.md5.close();
     this.md5 = new ResumableMd5();
     this.accepted = 0;
+    this.writtenEnd = 0;
   }
 
   /** Flushes, then returns the MD5 of the whole file without ending the hash. */

@@ -11,7 +11,14 @@
  *    only what came after it.
  * 3. Its checkpoint withdrawn, durably, before the `.part` is emptied (a
  *    restart from zero): a state must never outlive the bytes it covers.
- * 4. Removed before an old final-name copy is renamed over the `.part` (it
+ * 4. For a segmented download (several streams, or a resume of one),
+ *    `held` lists the byte ranges known to be on the disk: the file's
+ *    length says nothing there, as later segments are written before the
+ *    gaps before them fill. It is written (empty) before the first byte
+ *    past a gap, and with each checkpoint and at the end of a run from a
+ *    snapshot taken before the fdatasync, so it never claims a byte the
+ *    disk may not have.
+ * 5. Removed before an old final-name copy is renamed over the `.part` (it
  *    described the `.part` that goes), after the verified `.part` is promoted,
  *    when it is quarantined, and by the stray sweep once its download is
  *    finished or gone (target/targetFiles.ts `removeStrays`).
@@ -23,6 +30,7 @@ import { dirname } from 'node:path';
 import { fsyncDir, isAbsent, redactUrl, unlinkQuiet, writeFileAtomic } from '@altbackup/shared';
 import { tarballFilesOf } from '../../target/targetFiles.js';
 import { isPartCheckpoint, type PartCheckpoint } from './partCheckpoint.js';
+import { isRangeList, type ByteRange } from '../segments/ranges.js';
 
 export interface PartMeta {
   etag: string;
@@ -32,6 +40,8 @@ export interface PartMeta {
   startedAt: string;
   /** The MD5 state of the `.part`'s first bytes, saved once they were on the disk. */
   hashed: PartCheckpoint | null;
+  /** A segmented download's ranges on the disk, `[start, end)`, sorted and apart; absent for one stream. */
+  held?: ByteRange[];
 }
 
 /** The identity of the file a download fetches. */
@@ -55,7 +65,13 @@ export function parseMeta(text: string | null): PartMeta | null {
     const j = JSON.parse(text) as Partial<PartMeta>;
     if (typeof j.etag !== 'string' || typeof j.size !== 'number' || typeof j.dig !== 'string') return null;
     const hashed = isPartCheckpoint(j.hashed) ? j.hashed : null;
-    return { etag: j.etag, size: j.size, dig: j.dig, source: String(j.source ?? ''), startedAt: String(j.startedAt ?? ''), hashed };
+    const meta: PartMeta = { etag: j.etag, size: j.size, dig: j.dig, source: String(j.source ?? ''), startedAt: String(j.startedAt ?? ''), hashed };
+    if (j.held !== undefined) {
+      // A damaged range list cannot say which bytes are real: the whole meta is unusable.
+      if (!isRangeList(j.held, j.size)) return null;
+      meta.held = j.held;
+    }
+    return meta;
   } catch {
     return null;
   }
@@ -102,20 +118,25 @@ export class PartMetaWriter {
     return this.writes;
   }
 
-  /** Step 1: the download's identity, with the checkpoint the `.part` already has. */
-  async identify(id: PartIdentity, hashed: PartCheckpoint | null): Promise<void> {
+  /** Step 1: the download's identity, with the checkpoint the `.part` already has (and, segmented, its ranges: step 4). */
+  async identify(id: PartIdentity, hashed: PartCheckpoint | null, held?: ByteRange[]): Promise<void> {
     if (id.etag === this.meta?.etag) return;
-    await this.save({ ...id, source: redactUrl(id.source), startedAt: new Date().toISOString(), hashed });
+    const next: PartMeta = { ...id, source: redactUrl(id.source), startedAt: new Date().toISOString(), hashed };
+    if (held) next.held = held;
+    await this.save(next);
   }
 
-  /** Steps 2 and 3, as PartFile's `onCheckpoint`: null withdraws the checkpoint before the file is emptied. */
-  async checkpoint(cp: PartCheckpoint | null): Promise<void> {
-    if (cp === null) {
+  /**
+   * Steps 2 to 4, as PartFile's `onCheckpoint`: null withdraws the
+   * checkpoint (and any ranges) before the file is emptied.
+   */
+  async checkpoint(cp: PartCheckpoint | null, held?: ByteRange[]): Promise<void> {
+    if (cp === null && held === undefined) {
       // With no identity yet this removes an older run's meta.
-      await this.save(this.meta && { ...this.meta, hashed: null });
+      await this.save(this.meta && { ...this.meta, hashed: null, ...(this.meta.held ? { held: [] } : {}) });
       await fsyncDir(dirname(this.partAbs));
       return;
     }
-    if (this.meta) await this.save({ ...this.meta, hashed: cp });
+    if (this.meta) await this.save({ ...this.meta, hashed: cp, ...(held ? { held } : {}) });
   }
 }
