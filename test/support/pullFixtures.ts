@@ -47,6 +47,14 @@ export const FAST = [
   '--retry-min-delay', '20ms', '--retry-max-delay', '100ms', '--timezone', 'UTC',
 ];
 
+/** The fault and hostile-source tests run once per count: one stream, and several (every file segmented). */
+export const STREAM_COUNTS = [1, 4] as const;
+
+/** Flags for `n` streams per file; with more than one, even a small file is fetched in segments. */
+export function streamFlags(n: number): string[] {
+  return n === 1 ? ['--streams', '1'] : ['--streams', String(n), '--stream-min-size', '1'];
+}
+
 export interface Rig {
   src: string;
   dst: string;

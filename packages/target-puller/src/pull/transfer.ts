@@ -157,6 +157,7 @@ class Transfer {
         if (round >= 1) {
           return this.finish('mismatch', `digest mismatch twice (expected md5 ${this.expected.dig}); downloads kept in ${dirname(this.out.quarantined.at(-1)!)}: check the source's copy and its sidecar`);
         }
+        this.meta.forget();
         this.part = await this.openPart(true);
         this.etag = null;
       }

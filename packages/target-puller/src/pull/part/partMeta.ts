@@ -118,6 +118,11 @@ export class PartMetaWriter {
     return this.writes;
   }
 
+  /** The `.part` went to the quarantine with its meta: the next download starts with no identity. */
+  forget(): void {
+    this.meta = null;
+  }
+
   /** Step 1: the download's identity, with the checkpoint the `.part` already has (and, segmented, its ranges: step 4). */
   async identify(id: PartIdentity, hashed: PartCheckpoint | null, held?: ByteRange[]): Promise<void> {
     if (id.etag === this.meta?.etag) return;
