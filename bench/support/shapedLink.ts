@@ -18,23 +18,25 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setPriority, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO } from '#test/support/processes.js';
 import type { LinkStats, ShapedLinkOptions } from '#test/support/shapedLink.js';
 import { ensureTools } from '../tools.js';
 import { Cleanup } from './cleanup.js';
-import { MiB, writeRandomFile } from './data.js';
-import { nowMs, runOk } from './exec.js';
+import { TARGET_BIN, startAltSource, targetOk } from './altbackup.js';
+import { MiB, layoutPath, writeRandomFile, writeSidecar } from './data.js';
+import { nowMs, runOk, start } from './exec.js';
 import { startNginx } from './nginx.js';
-import { expectMd5, md5sum } from './pulled.js';
+import { checkPulled, expectMd5, md5sum, pullArgs } from './pulled.js';
 import { formatBytes, formatSeconds, machine } from './report.js';
 import { startSshd, type Sshd } from './sshd.js';
 import { median } from './stats.js';
 
-const PARTS = ['alone', 'shaped', 'tools'] as const;
+const PARTS = ['alone', 'shaped', 'tools', 'pull'] as const;
 type Part = (typeof PARTS)[number];
 
 interface LinkBenchArgs {
@@ -205,6 +207,121 @@ function linkTable(rows: readonly LinkRow[]): string {
 const mbps = (bytes: number, ms: number) => `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
 const cpuShare = (m: Measured[]) => `${median(m.map((x) => (100 * x.cpuMs) / x.ms)).toFixed(0)} %`;
 
+interface PullPartContext {
+  work: string;
+  files: string;
+  out: string;
+  nginxPort: number;
+  md5: string;
+  log: (line: string) => void;
+  cleanup: Cleanup;
+  linkTo: (port: number, o: Omit<ShapedLinkOptions, 'upstream'>) => Promise<LinkProcess>;
+}
+
+/**
+ * `altbackup pull` over the shaped link with 1, 4 and 8 streams, against
+ * curl -o and aria2c -x4 -s4 (each then md5sum, as altbackup verifies) in
+ * the same run; then a resume after the pull was stopped at 60 % (SIGTERM:
+ * the run ends as at a deadline or a cut it gave up on).
+ */
+async function pullOverLink(args: LinkBenchArgs, c: PullPartContext): Promise<LinkRow[]> {
+  const rows: LinkRow[] = [];
+  const src = join(c.work, 'src');
+  const rel = layoutPath('svn', 'dybsvn', 'dybsvn-20550.tar.gz');
+  const tarball = { rel, abs: join(src, rel), size: args.size, md5: c.md5, wanted: 'dybsvn' };
+  await mkdir(dirname(tarball.abs), { recursive: true });
+  await link(join(c.files, 'shaped.bin'), tarball.abs);
+  await writeSidecar(tarball.abs, { dig: c.md5, size: args.size });
+  const server = await startAltSource(src, ['--timezone', 'UTC']);
+  c.cleanup.add('altbackup-source', () => server.stop());
+  const shape = { rateBytesPerSec: args.rate, rttMs: args.rttMs };
+  const alt = await c.linkTo(Number(new URL(server.url).port), shape);
+  const web = await c.linkTo(c.nginxPort, shape);
+  const sourceUrl = `http://127.0.0.1:${alt.port}`;
+  const dst = join(c.work, 'dst');
+  const pullOnce = async (streams: number, extra: string[] = []) => {
+    await rm(dst, { recursive: true, force: true });
+    await mkdir(dst, { recursive: true });
+    return measured(alt, () => targetOk(`altbackup pull --streams ${streams}`, [...pullArgs(sourceUrl, dst, tarball), '--streams', String(streams), '--stream-min-size', '1', '--min-free', '16M', '--timezone', 'UTC', ...extra], { timeoutMs: 900_000 }));
+  };
+  const ideal4 = (args.size / (4 * args.rate)) * 1000 + args.rttMs;
+  const medians = new Map<string, number>();
+  const copy = join(c.out, 'copy.bin');
+  const tools: [string, () => Promise<unknown>][] = [
+    ['curl -o, md5sum', async () => {
+      await runOk('/usr/bin/curl', ['-sS', '--fail', '-o', copy, `http://127.0.0.1:${web.port}/shaped.bin`], { timeoutMs: 900_000 });
+      expectMd5('curl', (await md5sum([copy])).md5s[0], c.md5);
+    }],
+    ['aria2c -x4 -s4, md5sum', async () => {
+      await runOk('/usr/bin/aria2c', ['-q', '-x4', '-s4', '--file-allocation=none', '--allow-overwrite=true', '-d', c.out, '-o', 'copy.bin', `http://127.0.0.1:${web.port}/shaped.bin`], { timeoutMs: 900_000 });
+      expectMd5('aria2c', (await md5sum([copy])).md5s[0], c.md5);
+    }],
+  ];
+  for (const streams of [1, 4, 8]) {
+    const m: Measured[] = [];
+    for (let i = 0; i < args.runs; i++) {
+      c.log(`pull: altbackup --streams ${streams}, run ${i + 1}`);
+      m.push(await pullOnce(streams));
+      await checkPulled(dst, tarball);
+    }
+    medians.set(`streams ${streams}`, median(m.map((x) => x.ms)));
+  }
+  for (const [name, run] of tools) {
+    const m: Measured[] = [];
+    for (let i = 0; i < args.runs; i++) {
+      c.log(`pull: ${name}, run ${i + 1}`);
+      m.push(await measured(web, run));
+      await rm(copy, { force: true });
+    }
+    medians.set(name, median(m.map((x) => x.ms)));
+  }
+  const t = (k: string) => medians.get(k)!;
+  const row = (measure: string, ms: number, reference: string, ratio: number, note?: string): LinkRow =>
+    ({ part: 'pull', measure, result: `${formatSeconds(ms)} (${mbps(args.size, ms)})`, reference, ratio, cpu: '-', ...(note ? { note } : {}) });
+  rows.push(row(`altbackup pull --streams 1 of ${formatBytes(args.size)}`, t('streams 1'), `ideal 1 conn. ${formatSeconds((args.size / args.rate) * 1000 + args.rttMs)}`, t('streams 1') / ((args.size / args.rate) * 1000 + args.rttMs)));
+  rows.push(row(`altbackup pull --streams 4`, t('streams 4'), `ideal 4 conn. ${formatSeconds(ideal4)}`, t('streams 4') / ideal4, `target: within 1.15 of ideal; --streams 1 / --streams 4 = ${(t('streams 1') / t('streams 4')).toFixed(2)} (target at least 3.5)`));
+  rows.push(row(`altbackup pull --streams 8`, t('streams 8'), `ideal 8 conn. ${formatSeconds(ideal4 / 2)}`, t('streams 8') / (ideal4 / 2)));
+  rows.push(row(`altbackup pull --streams 4 vs aria2c -x4 -s4, md5sum`, t('streams 4'), `aria2c+md5sum ${formatSeconds(t('aria2c -x4 -s4, md5sum'))}`, t('streams 4') / t('aria2c -x4 -s4, md5sum'), 'target: below 1 (faster than aria2c then md5sum)'));
+  rows.push(row(`altbackup pull --streams 1 vs curl -o, md5sum`, t('streams 1'), `curl+md5sum ${formatSeconds(t('curl -o, md5sum'))}`, t('streams 1') / t('curl -o, md5sum')));
+
+  // The resume: stopped once 60 % is held, then continued; bytes through the link against what was missing.
+  const resumed: { ms: number; again: number }[] = [];
+  for (let i = 0; i < args.runs; i++) {
+    c.log(`pull: resume with 4 streams after a stop at 60 %, run ${i + 1}`);
+    await rm(dst, { recursive: true, force: true });
+    await mkdir(dst, { recursive: true });
+    const child = start(TARGET_BIN, [...pullArgs(sourceUrl, dst, tarball), '--streams', '4', '--stream-min-size', '1', '--min-free', '16M', '--timezone', 'UTC']);
+    const meta = join(dst, rel + '.part.meta');
+    const heldNow = async () => {
+      try {
+        const j = JSON.parse(await readFile(meta, 'utf8')) as { held?: [number, number][] };
+        return (j.held ?? []).reduce((n, [a, b]) => n + (b - a), 0);
+      } catch {
+        return 0;
+      }
+    };
+    const sent0 = (await alt.stats()).bytesDown;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error('altbackup pull ended before 60 % was held');
+      // The meta is saved at each checkpoint (32 MiB); the bytes sent say when 60 % went by.
+      if ((await alt.stats()).bytesDown - sent0 >= 0.6 * args.size) break;
+      await sleep(20);
+    }
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    const held = await heldNow();
+    const before = (await alt.stats()).bytesDown;
+    const m = await measured(alt, () => targetOk('altbackup pull (resume)', [...pullArgs(sourceUrl, dst, tarball), '--streams', '4', '--stream-min-size', '1', '--min-free', '16M', '--timezone', 'UTC'], { timeoutMs: 900_000 }));
+    await checkPulled(dst, tarball);
+    const through = (await alt.stats()).bytesDown - before;
+    resumed.push({ ms: m.ms, again: Math.max(0, through - (args.size - held)) });
+  }
+  const rms = median(resumed.map((r) => r.ms));
+  rows.push(row('resume with 4 streams after a stop at 60 %', rms, `full pull --streams 4 ${formatSeconds(t('streams 4'))}`, rms / t('streams 4'),
+    `target: at most 0.5; fetched again (bytes through the link beyond what was missing, response headers included): ${resumed.map((r) => formatBytes(r.again)).join(', ')} (target at most 1 MiB)`));
+  return rows;
+}
+
 async function main(): Promise<void> {
   const args = parseLinkBenchArgs(process.argv.slice(2));
   const started = nowMs();
@@ -258,7 +375,7 @@ async function main(): Promise<void> {
     }
 
     let md5 = '';
-    if (args.only.includes('shaped') || args.only.includes('tools')) {
+    if (args.only.includes('shaped') || args.only.includes('tools') || args.only.includes('pull')) {
       log(`writing ${formatBytes(args.size)} for the shaped runs`);
       md5 = await writeRandomFile(join(files, 'shaped.bin'), args.size, 'shaped');
     }
@@ -341,6 +458,7 @@ async function main(): Promise<void> {
         });
       }
     }
+    if (args.only.includes('pull')) rows.push(...(await pullOverLink(args, { work, files, out, nginxPort: nginx.port, md5, log, cleanup, linkTo })));
   } finally {
     await cleanup.runAll(log);
   }

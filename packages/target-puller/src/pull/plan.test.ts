@@ -46,6 +46,17 @@ describe('planTarball', () => {
     assert.deepEqual([p.action, p.resumeFrom, p.offset, p.ifRange], ['resume', 'part', 10, '"e1"']);
   });
 
+  it('resumes a segmented .part by the ranges its meta lists, not by its length; the checkpoint only within the prefix', () => {
+    const cp = { offset: 64, state: '0'.repeat(32), file: '1:2' };
+    const p = planTarball(entry, state({ partSize: 5000, partMeta: meta({ held: [[0, 1000], [3000, 5000]], hashed: cp }) }));
+    assert.deepEqual([p.action, p.offset, p.ranges], ['resume', 3000, [[0, 1000], [3000, 5000]]]);
+    assert.deepEqual(p.checkpoint, cp);
+    const beyond = planTarball(entry, state({ partSize: 5000, partMeta: meta({ held: [[0, 32], [3000, 5000]], hashed: cp }) }));
+    assert.equal(beyond.checkpoint, null, 'a state past the prefix covers bytes with a gap before them');
+    const none = planTarball(entry, state({ partSize: 5000, partMeta: meta({ held: [] }) }));
+    assert.deepEqual([none.action, none.ranges], ['fetch', []]);
+  });
+
   it('resumes a .part without meta using the listed ETag (the digest check guards the bytes)', () => {
     const p = planTarball(entry, state({ partSize: 10 }));
     assert.deepEqual([p.action, p.ifRange], ['resume', '"e1"']);

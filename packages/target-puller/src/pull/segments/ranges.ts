@@ -71,9 +71,9 @@ const MiB = 1 << 20;
  * order, so the hashed prefix trails the newest byte by about `streams`
  * pieces: small pieces keep that span (held in memory until hashed) small,
  * large ones keep the number of requests, each a round trip, small. About
- * eight requests per stream over a file, from 1 to 16 MiB.
+ * four requests per stream over a file, from 1 to 32 MiB.
  */
 export function pieceSizeFor(size: number, streams: number): number {
-  const ideal = Math.ceil(size / (streams * 8) / MiB) * MiB;
-  return Math.min(16 * MiB, Math.max(MiB, ideal));
+  const ideal = Math.ceil(size / (streams * 4) / MiB) * MiB;
+  return Math.min(32 * MiB, Math.max(MiB, ideal));
 }
