@@ -15,7 +15,7 @@ import { SpaceBudget } from '../target/freeSpace.js';
 import { evidenceOf, verifyFound } from '../target/targetFiles.js';
 import { isIntact, type Verification } from '../target/verification.js';
 import { readArchive } from './archiveReader.js';
-import { firstLine, proveRestore, restoreShapeOf, tool, topFolderPlace, type RestoreShape } from './proof.js';
+import { proveRestore, restoreShapeOf, topFolderPlace, verifySvnRepository, type RestoreShape } from './proof.js';
 import { openScratch } from './scratch.js';
 
 export interface RestoreOptions {
@@ -126,10 +126,9 @@ export async function restoreCopy(opts: RestoreOptions, ledger: Ledger, rec: Run
 /** The restored tree, checked where it now lies. */
 async function checkRestored(shape: RestoreShape, to: string, signal: AbortSignal): Promise<{ what: string; proof: string }> {
   if (shape.kind === 'svn') {
-    const verify = await tool('svnadmin', ['verify', '--quiet', to], signal);
-    if (verify.code !== 0) throw new AltError('restore-failed', `svnadmin verify ${to} failed after unpacking: ${firstLine(verify.err)}`);
-    const youngest = (await tool('svnlook', ['youngest', to], signal)).out.trim();
-    return { what: `repository at revision ${youngest}`, proof: 'svnadmin verify passed' };
+    const v = await verifySvnRepository(to, signal);
+    if (!v.ok) throw new AltError('restore-failed', `${to} after unpacking: ${v.detail}`);
+    return { what: `repository at revision ${v.youngest}`, proof: 'svnadmin verify passed' };
   }
   if (shape.kind === 'trac') {
     const db = resolve(to, 'db', 'trac.db');
