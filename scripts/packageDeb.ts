@@ -82,10 +82,10 @@ function productionPackages(): string[] {
   return [...seen].sort();
 }
 
-/** Nothing a running program reads: docs (pino's index.html loads scripts from CDNs), type declarations, source maps, tests, dotfiles. */
+/** Nothing a running program reads: docs (pino's index.html loads scripts from CDNs), TypeScript sources and declarations (Node 20 runs none), source maps, tests, dotfiles. */
 function runtimeFile(src: string): boolean {
   const name = basename(src);
-  return !(name.startsWith('.') || /\.(md|markdown|html|map|d\.ts|d\.mts|d\.cts)$/i.test(name) || /\.test\.js$/.test(name));
+  return !(name.startsWith('.') || /\.(md|markdown|html|map|ts|mts|cts)$/i.test(name) || /\.test\.js$/.test(name));
 }
 
 /** A package's folders of tests, benchmarks, examples and docs, which npm packages often ship. */

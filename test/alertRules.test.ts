@@ -8,29 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { tempDir } from '@altbackup/shared/testing';
-import { REPO } from './support/processes.js';
-
-export const RULES_FILE = join(REPO, 'deploy', 'prometheus', 'altbackup.rules.yml');
-
-export interface Rule {
-  alert: string;
-  expr: string;
-  for?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-
-/** Every alerting rule of the rules file. */
-export function alertRules(): Rule[] {
-  const doc = parse(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: Rule[] }[] };
-  return doc.groups.flatMap((g) => g.rules);
-}
+import { alertRules, RULES_FILE, type Rule } from './support/alertRules.js';
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
 const missing = promtool.error ? 'promtool is not installed: apt-get install -y prometheus (scripts/install-test-tools.sh)' : false;
