@@ -23,6 +23,7 @@
  * (scripts/install-test-tools.sh installs them). Prints the .deb's path.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, cpSync, openSync, readSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -316,6 +317,10 @@ function main(): void {
     if (kind === 'elf') run('strip', ['--strip-unneeded', '--remove-section=.comment', '--remove-section=.note', p]);
     chmodSync(p, kind === 'dir' || kind === 'script' ? 0o755 : 0o644);
   }
+  // md5sums, as dh_md5sums writes them, for `dpkg --verify` and debsums.
+  const sums = walk(root).filter((p) => !relative(root, p).startsWith('DEBIAN/') && lstatSync(p).isFile())
+    .map((p) => `${createHash('md5').update(readFileSync(p)).digest('hex')}  ${relative(root, p)}`);
+  writeFile(root, 'DEBIAN/md5sums', sums.join('\n') + '\n');
   // SOURCE_DATE_EPOCH: the archive's timestamps are the commit's, so a rebuild of the same commit gives the same package.
   run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, deb], { env: { SOURCE_DATE_EPOCH: String(epoch) } });
   rmSync(root, { recursive: true, force: true });
