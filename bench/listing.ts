@@ -103,7 +103,7 @@ export async function benchListing(opts: BenchListingOptions = {}): Promise<Benc
     }
     const rssAfterKb = await rssKb(pid);
     const metrics = await (await client.request({ path: '/metrics', method: 'GET' })).body.text();
-    const lastScan = /^altbackup_source_catalog_scan_seconds\{kind="(\w+)"\} (\S+)$/m.exec(metrics);
+    const lastScan = /^altbackup_source_catalog_scan_duration_seconds\{kind="(\w+)"\} (\S+)$/m.exec(metrics);
     return {
       tarballs: n,
       startMs,

@@ -128,5 +128,5 @@ test('healthz names no file; metrics count requests and the catalog', async () =
   assert.match(m, /^altbackup_source_requests_total\{route="tarballs",status="200"\} \d+$/m);
   assert.match(m, /^altbackup_source_requests_total\{route="tarballs",status="400"\} 6$/m);
   assert.match(m, /^altbackup_source_catalog_tarballs\{state="pending"\} \d+$/m);
-  assert.match(m, /^altbackup_source_catalog_scan_seconds\{kind="(hot|full)"\} [\d.e-]+$/m);
+  assert.match(m, /^altbackup_source_catalog_scan_duration_seconds\{kind="(hot|full)"\} [\d.e-]+$/m);
 });

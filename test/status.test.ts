@@ -177,7 +177,7 @@ describe('altbackup status after real pulls', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, new RegExp(`^altbackup status: mismatch: ${victim.path.replace(/[.]/g, '\\.')} does not match its sidecar \\(md5 [0-9a-f]{32}, sidecar says ${victim.md5}\\); `));
     const families = parseProm(await readFile(join(dir, 'metrics', 'altbackup.prom'), 'utf8'));
-    assert.equal(value(families, 'altbackup_mismatches'), 1);
+    assert.equal(value(families, 'altbackup_corrupt_tarballs'), 1);
     assert.equal(value(families, 'altbackup_healthy'), 0);
   });
 });

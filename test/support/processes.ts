@@ -47,9 +47,14 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function runNode(script: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
+  return runCommand(process.execPath, [script, ...args], opts);
+}
+
+/** Runs an installed command (e.g. the packaged /usr/bin/altbackup) the way runNode runs a script. */
+export function runCommand(command: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -86,8 +91,10 @@ export interface RunningServer {
  * Starts `altbackup-source serve` on 127.0.0.1 with an ephemeral port and
  * resolves once it prints `listening on <url>` on stdout.
  */
-export function startSource(args: readonly string[], opts: RunOptions = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [SOURCE_CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
+export function startSource(args: readonly string[], opts: RunOptions & { command?: string } = {}): Promise<RunningServer> {
+  // `command`: an installed altbackup-source instead of this checkout's build.
+  const [command, first] = opts.command ? [opts.command, []] : [process.execPath, [SOURCE_CLI]];
+  const child = spawn(command, [...first, 'serve', '--listen', '127.0.0.1:0', ...args], {
     env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

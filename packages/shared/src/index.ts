@@ -14,3 +14,4 @@ export * from './promText.js';
 export * from './atomicWrite.js';
 export * from './secretFiles.js';
 export * from './fsQuiet.js';
+export * from './bashCompletion.js';

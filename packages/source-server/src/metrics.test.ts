@@ -13,6 +13,6 @@ test('server metrics carry requests by route and status and catalog facts', () =
   assert.match(text, /^altbackup_source_requests_total\{route="tarballs",status="400"\} 1$/m);
   assert.match(text, /^altbackup_source_bytes_sent_total 42$/m);
   assert.match(text, /^altbackup_source_catalog_tarballs\{state="complete"\} 7$/m);
-  assert.match(text, /^altbackup_source_catalog_scan_seconds\{kind="hot"\} 0.5$/m);
+  assert.match(text, /^altbackup_source_catalog_scan_duration_seconds\{kind="hot"\} 0.5$/m);
   for (const line of text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) altbackup_source_\w+ .+|altbackup_source_\w+(\{[^}]*\})? [-+\d.eInfa]+)$/);
 });

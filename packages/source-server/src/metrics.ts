@@ -40,7 +40,7 @@ export class Metrics {
         samples: (['complete', 'pending', 'invalid'] as const).map((state) => ({ labels: { state }, value: counts[state] })),
       },
       {
-        name: `${PREFIX}catalog_scan_seconds`, help: 'Duration of the last catalog scan.', type: 'gauge',
+        name: `${PREFIX}catalog_scan_duration_seconds`, help: 'Duration of the last catalog scan.', type: 'gauge',
         samples: last ? [{ labels: { kind: last.kind }, value: last.seconds }] : [],
       },
       {

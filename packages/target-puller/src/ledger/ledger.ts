@@ -368,6 +368,16 @@ export class Ledger {
       .get(command) as RunRow | undefined;
   }
 
+  /**
+   * How hard run `runId` had to work: transfers that resumed a `.part`
+   * instead of starting at byte 0, and attempts beyond each transfer's first.
+   */
+  runEffort(runId: number): { resumes: number; retries: number } {
+    return this.db
+      .prepare('SELECT COUNT(CASE WHEN resumed_from > 0 THEN 1 END) AS resumes, COALESCE(SUM(MAX(attempts - 1, 0)), 0) AS retries FROM transfers WHERE run_id = ?')
+      .get(runId) as { resumes: number; retries: number };
+  }
+
   /** Runs of `command` recorded as running, newest first (their process may be gone). */
   runningRuns(command: string): RunRow[] {
     return this.db.prepare("SELECT * FROM runs WHERE command = ? AND result = 'running' ORDER BY id DESC").all(command) as RunRow[];

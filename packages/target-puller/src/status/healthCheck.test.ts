@@ -31,7 +31,7 @@ function facts(over: Partial<StatusFacts> = {}): StatusFacts {
     scrubIntervalMs: 30 * 24 * H,
     oldestScrub: null,
     names: [name()],
-    lastRun: { id: 3, result: 'ok', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 2, bytes: 4e9, error: null },
+    lastRun: { id: 3, result: 'ok', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 2, bytes: 4e9, resumes: 0, retries: 0, error: null },
     running: null,
     mismatches: [], changes: [], suspicious: [],
     source: { known: true, url: 'http://127.0.0.1:7878/', error: null },
@@ -100,7 +100,7 @@ describe('assessHealth', () => {
   });
 
   it('flags a failed last pull with its error', () => {
-    const h = assessHealth(facts({ lastRun: { id: 7, result: 'failed', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 0, bytes: 0, error: 'source-unreachable: no source answered' } }));
+    const h = assessHealth(facts({ lastRun: { id: 7, result: 'failed', startedAt: NOW - 2 * H, endedAt: NOW - H, durationMs: H, files: 0, bytes: 0, resumes: 0, retries: 0, error: 'source-unreachable: no source answered' } }));
     assert.deepEqual(h.reasons, ['last pull run #7 failed at 2013-05-29T14:30:00.000Z: source-unreachable: no source answered']);
   });
 });

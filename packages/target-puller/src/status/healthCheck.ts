@@ -68,6 +68,10 @@ export interface RunFact {
   durationMs: number | null;
   files: number;
   bytes: number;
+  /** Transfers of the run that resumed a `.part`. */
+  resumes: number;
+  /** Attempts beyond the first, over the run's transfers. */
+  retries: number;
   error: string | null;
 }
 

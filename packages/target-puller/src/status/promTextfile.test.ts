@@ -22,7 +22,7 @@ const FACTS: StatusFacts = {
     },
     { name: 'svnsetup', expected: null, verified: 0, newest: null, inProgress: [], pending: null, notPulled: null, dayCounts: [{ day: '2013/05/29', count: 0 }], series: [] },
   ],
-  lastRun: { id: 3, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 3_937_000_000, error: null },
+  lastRun: { id: 3, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 3_937_000_000, resumes: 1, retries: 2, error: null },
   running: null,
   mismatches: [], changes: [], suspicious: [],
   source: { known: true, url: 'http://127.0.0.1:7878/', error: null },
@@ -43,6 +43,9 @@ describe('statusMetrics', () => {
     assert.deepEqual(line('altbackup_last_run_success'), ['altbackup_last_run_success 1']);
     assert.deepEqual(line('altbackup_last_run_duration_seconds'), ['altbackup_last_run_duration_seconds 3600']);
     assert.deepEqual(line('altbackup_last_run_bytes'), ['altbackup_last_run_bytes 3937000000']);
+    assert.deepEqual(line('altbackup_last_run_resumed_transfers'), ['altbackup_last_run_resumed_transfers 1']);
+    assert.deepEqual(line('altbackup_last_run_retries'), ['altbackup_last_run_retries 2']);
+    assert.deepEqual(line('altbackup_pull_running_start_timestamp_seconds'), [], 'absent while no pull runs');
     assert.deepEqual(line('altbackup_healthy'), ['altbackup_healthy 0']);
     assert.deepEqual(line('altbackup_unhealthy_reasons'), ['altbackup_unhealthy_reasons 1']);
   });
@@ -50,6 +53,21 @@ describe('statusMetrics', () => {
   it('stays out of the source server namespace (altbackup_source_*)', () => {
     const names = statusMetrics(FACTS, assessHealth(FACTS)).map((f) => f.name);
     assert.ok(names.every((n) => n.startsWith('altbackup_') && !n.startsWith('altbackup_source_')), names.join(' '));
+  });
+
+  it('gives the running pull\'s start, for the alert on a pull running far longer than usual', () => {
+    const running = renderMetrics(statusMetrics({ ...FACTS, running: { id: 4, pid: 1, startedAt: NOW - 60_000 } }, assessHealth(FACTS)));
+    assert.match(running, new RegExp(`^altbackup_pull_running_start_timestamp_seconds ${(NOW - 60_000) / 1000}$`, 'm'));
+    assert.match(running, /^altbackup_pull_running 1$/m);
+  });
+
+  it('follows the naming conventions: base units, _timestamp_seconds for times, no _total on gauges, bounded labels', () => {
+    for (const f of statusMetrics(FACTS, assessHealth(FACTS))) {
+      assert.equal(f.type, 'gauge', f.name);
+      assert.doesNotMatch(f.name, /_total$|_(ms|milliseconds|minutes|hours|days|kb|mb|gb)$/, f.name);
+      if (/timestamp/.test(f.name)) assert.match(f.name, /_timestamp_seconds$/);
+      for (const s of f.samples) assert.deepEqual(Object.keys(s.labels ?? {}).filter((k) => k !== 'name'), [], f.name);
+    }
   });
 
   it('omits the last run family when no pull is recorded', () => {

@@ -7,7 +7,9 @@
  * Names: the puller's metrics are `altbackup_*`; the source server's
  * `/metrics` uses `altbackup_source_*`, a prefix nothing here starts with.
  * Units follow Prometheus conventions (`_seconds`, `_bytes`, timestamps as
- * Unix seconds).
+ * `_timestamp_seconds` in Unix seconds); every family is a gauge, since the
+ * file is a snapshot, so none ends in `_total`. Labels are bounded: the
+ * wanted name, never a tarball path.
  */
 import type { MetricFamily, Sample } from '@altbackup/shared';
 import { ageMs, type Health, type StatusFacts } from './healthCheck.js';
@@ -38,7 +40,6 @@ export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[
     { name: 'altbackup_pending_known', type: 'gauge', help: 'Whether the source listing was fetched, so pending counts are known (1) or not (0).', samples: [{ value: facts.source.known ? 1 : 0 }] },
     { name: 'altbackup_pending_tarballs', type: 'gauge', help: 'Tarballs on the source without sidecar yet, per wanted name, for the checked days.', samples: perName((n) => n.pending?.length ?? null) },
     { name: 'altbackup_not_pulled_tarballs', type: 'gauge', help: 'Tarballs complete on the source but not on the target, per wanted name, for the checked days.', samples: perName((n) => n.notPulled?.length ?? null) },
-    { name: 'altbackup_mismatches', type: 'gauge', help: 'Tarballs whose latest verification failed and that are still on the target.', samples: [{ value: facts.mismatches.length }] },
     { name: 'altbackup_changed_on_source_tarballs', type: 'gauge', help: 'Verified copies the source now lists with other bytes, kept until an operator runs pull --accept-changed.', samples: [{ value: facts.changes.length }] },
     { name: 'altbackup_suspicious_tarballs', type: 'gauge', help: "Series whose newest copy is much smaller than the last good one (min_size_percent).", samples: [{ value: facts.suspicious.length }] },
     { name: 'altbackup_corrupt_tarballs', type: 'gauge', help: 'Copies found corrupt at rest (their latest check, by scrub, check_target or a pull, read other bytes than the sidecar says).', samples: [{ value: facts.mismatches.length }] },
@@ -49,6 +50,7 @@ export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[
     { name: 'altbackup_scrub_oldest_timestamp_seconds', type: 'gauge', help: 'When the copy read longest ago was last read (pull, check_target or scrub; 0: never since stored).', samples: facts.oldestScrub ? [{ value: seconds(facts.oldestScrub.at) }] : [] },
     { name: 'altbackup_scrub_interval_seconds', type: 'gauge', help: 'Configured scrub_interval: scrub reads every copy again within this.', samples: [{ value: seconds(facts.scrubIntervalMs) }] },
     { name: 'altbackup_pull_running', type: 'gauge', help: 'Whether a pull is running now (1) or not (0).', samples: [{ value: facts.running ? 1 : 0 }] },
+    { name: 'altbackup_pull_running_start_timestamp_seconds', type: 'gauge', help: 'When the pull running now started (Unix time; absent while none runs).', samples: facts.running ? [{ value: seconds(facts.running.startedAt) }] : [] },
   ];
   if (run) {
     families.push(
@@ -58,6 +60,8 @@ export function statusMetrics(facts: StatusFacts, health: Health): MetricFamily[
       { name: 'altbackup_last_run_duration_seconds', type: 'gauge', help: 'Duration of the last finished pull run.', samples: [{ value: seconds(run.durationMs ?? 0) }] },
       { name: 'altbackup_last_run_bytes', type: 'gauge', help: 'Bytes recorded by the last finished pull run.', samples: [{ value: run.bytes }] },
       { name: 'altbackup_last_run_files', type: 'gauge', help: 'Files recorded by the last finished pull run.', samples: [{ value: run.files }] },
+      { name: 'altbackup_last_run_resumed_transfers', type: 'gauge', help: 'Transfers of the last finished pull run that resumed a .part instead of starting over.', samples: [{ value: run.resumes }] },
+      { name: 'altbackup_last_run_retries', type: 'gauge', help: 'Attempts beyond the first, over the transfers of the last finished pull run.', samples: [{ value: run.retries }] },
     );
   }
   return families;

@@ -101,6 +101,8 @@ describe('gatherStatusFacts', () => {
     try {
       const run = ledger.startRun('pull', [DAY], NOW - 7_200_000);
       ledger.endRun(run, 'ok', { files: 2, bytes: 35 }, NOW - 3_600_000);
+      // One transfer of that run resumed its .part on the third attempt.
+      ledger.recordTransfer(run, { path: 'svn/other/2013/05/29/104701/other-1.tar.gz', size: 4, md5: null, etag: null, sourceUrl: null, bytesFetched: 2, resumedFrom: 2, attempts: 3, startedAt: NOW - 7_000_000, endedAt: NOW - 6_000_000, result: 'ok', error: null });
       const bad = { expectedMd5: 'a'.repeat(32), expectedSize: 30, actualMd5: 'b'.repeat(32), actualSize: 30, ok: false };
       ledger.recordVerification(null, { path: SVN, ...bad }, NOW - 1000);
       // Gone from the target: resolved.
@@ -122,7 +124,7 @@ describe('gatherStatusFacts', () => {
     await writeFile(lock, JSON.stringify({ pid: process.pid, startedAt: new Date(NOW - 60_000).toISOString(), host: hostname(), nonce: 'test' }));
     const f = await gatherStatusFacts(configFor(), { days: [DAY], now: NOW, listTimeoutMs: 1000 });
     await rm(lock);
-    assert.deepEqual(f.lastRun, { id: 1, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 35, error: null });
+    assert.deepEqual(f.lastRun, { id: 1, result: 'ok', startedAt: NOW - 7_200_000, endedAt: NOW - 3_600_000, durationMs: 3_600_000, files: 2, bytes: 35, resumes: 1, retries: 2, error: null });
     assert.deepEqual(f.mismatches.map((m) => m.path), [SVN]);
     // The running row carries the pid of the lock's live holder.
     assert.deepEqual(f.running, { id: 2, pid: process.pid, startedAt: NOW - 60_000 });

@@ -69,7 +69,7 @@ function readLedgerFacts(file: string, root: string): LedgerFacts {
     const lastRun: RunFact | null = run ? {
       id: run.id, result: run.result, startedAt: run.started_at, endedAt: run.ended_at,
       durationMs: run.ended_at === null ? null : run.ended_at - run.started_at,
-      files: run.files, bytes: run.bytes, error: run.error,
+      files: run.files, bytes: run.bytes, ...ledger.runEffort(run.id), error: run.error,
     } : null;
     // The pull lock decides whether a pull runs (as for check_target); the
     // ledger row only names it. A row left 'running' by a killed pull is not.
