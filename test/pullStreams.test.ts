@@ -14,6 +14,7 @@ import { waitFor } from '@altbackup/shared/testing';
 import {
   assertMirror, bodyRequests, bytesSent, exited, pull, pullArgs, rigPool, spawnPull, tarballPath, writeSourceTarball,
 } from './support/pullFixtures.js';
+import { startShapedLink } from './support/shapedLink.js';
 
 const rig = rigPool();
 const MiB = 1 << 20;
@@ -150,5 +151,42 @@ describe('pull --streams 4', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(assertMirror(r.src, r.dst, [f]), [], 'verified, and no .part or meta left');
     assert.ok(bytesSent(r.proxy, A) - before <= 0.6 * size + 4 * MiB, `the resume fetched ${bytesSent(r.proxy, A) - before} bytes`);
+  });
+
+  describe('the first stream is timed before others open (target.one_stream_rate)', () => {
+    it('a first stream at least that fast keeps the file: one request for the whole file, one connection', async () => {
+      const size = 12 * MiB;
+      const r = await rig();
+      const f = writeSourceTarball(r.src, A, size);
+      // 64 KB/s over 300 ms: a loopback stream is far above it even on a loaded machine.
+      const res = await pull(r, ['--streams', '4', '--stream-min-size', '1', '--one-stream-rate', '64K', '--stream-probe', '300ms']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.deepEqual(assertMirror(r.src, r.dst, [f]), []);
+      const reqs = bodyRequests(r.proxy, A);
+      assert.deepEqual(reqs.map((q) => q.range), [`bytes=0-${size - 1}`]);
+      assert.equal(bytesSent(r.proxy, A), size);
+    });
+
+    it('a slower first stream is cut short and the others share the rest: several connections, each byte once, verified', async () => {
+      const size = 6 * MiB;
+      const r = await rig();
+      const f = writeSourceTarball(r.src, A, size);
+      await r.settle();
+      // 1 MB/s per connection: the first stream is far below the 100 MiB/s asked of it.
+      const link = await startShapedLink({ upstream: { host: '127.0.0.1', port: Number(new URL(r.server.url).port) }, rateBytesPerSec: 1e6, rttMs: 10 });
+      try {
+        const res = await pull({ dst: r.dst, url: `http://127.0.0.1:${link.port}` }, ['--streams', '4', '--stream-min-size', '1', '--one-stream-rate', '100M', '--stream-probe', '100ms', '--log-level', 'debug'], 120_000);
+        assert.equal(res.code, 0, res.stderr);
+        assert.deepEqual(assertMirror(r.src, r.dst, [f]), []);
+        assert.match(res.stderr, /one stream brings [\d.]+ MB\/s: opening more/);
+        const busy = link.stats().perConnection.filter((c) => c.bytesDown > 256 * 1024);
+        assert.ok(busy.length >= 3, `connections that carried the file: ${busy.length}`);
+        const down = link.stats().perConnection.reduce((n, c) => n + c.bytesDown, 0);
+        // Each byte once; what is over is headers and the listing (a few KiB), and at most one chunk the first stream read past its cut.
+        assert.ok(down < size + 256 * 1024, `${down} bytes down for a ${size}-byte file`);
+      } finally {
+        await link.close();
+      }
+    });
   });
 });

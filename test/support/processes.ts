@@ -36,13 +36,17 @@ export interface RunOptions {
  * Environment for children: no inherited ALTBACKUP_* settings, no system
  * config file, and a free-space margin that fits the small files tests
  * write (the production default of 2 GiB would make the suite depend on the
- * machine's disk; the free-space rule has tests of its own).
+ * machine's disk; the free-space rule has tests of its own), and every
+ * stream of a segmented pull opened at once (test/pullStreams.test.ts times
+ * the first stream under its own setting).
  */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ALTBACKUP_')) env[k] = v;
   env.ALTBACKUP_CONFIG = extra.ALTBACKUP_CONFIG ?? '/dev/null';
   env.ALTBACKUP_TARGET_MIN_FREE = '16M';
+  // Loopback is fast: without this a file's first stream would keep it, and no test would see several streams.
+  env.ALTBACKUP_TARGET_ONE_STREAM_RATE = '0';
   return { ...env, ...extra };
 }
 

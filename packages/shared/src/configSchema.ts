@@ -57,7 +57,9 @@ export const CONFIG_KEYS: readonly KeyDef[] = [
   { key: 'target.base', kind: 'path', default: '', flag: 'base', programs: tgt, help: 'where extract_tracdb writes (default: <target>/.altbackup/extracted)' },
   { key: 'target.ledger', kind: 'path', default: '', flag: 'ledger', programs: tgt, help: 'ledger SQLite file (default: <target>/.altbackup/ledger.sqlite)' },
   { key: 'target.concurrency', kind: 'int', default: 2, flag: 'concurrency', programs: tgt, min: 1, max: 16, help: 'files pulled at once' },
-  { key: 'target.streams', kind: 'int', default: 4, flag: 'streams', programs: tgt, min: 1, max: 16, help: 'connections per file for files of at least stream_min_size, each a range of it (one stream is held to its TCP window per round trip on a long link; on loopback more streams cost nothing)' },
+  { key: 'target.streams', kind: 'int', default: 4, flag: 'streams', programs: tgt, min: 1, max: 16, help: 'most connections per file for files of at least stream_min_size, each a range of it: over a long link one stream is held to its TCP window per round trip, and 4 streams pulled 1 GiB 3.6 times as fast as 1 at 25 MB/s and 40 ms (bench/RESULTS.md); the others open only when the first is slower than one_stream_rate' },
+  { key: 'target.one_stream_rate', kind: 'size', default: 200 << 20, flag: 'one-stream-rate', programs: tgt, help: 'a file whose first stream brings at least this many bytes/s over stream_probe stays on that stream: more would only cost CPU and memory (on loopback 4 streams made a 2 GiB pull 15% slower and 2.5 times as big); 0 opens every stream at once' },
+  { key: 'target.stream_probe', kind: 'duration', default: 100, flag: 'stream-probe', programs: tgt, min: 1, help: "how long a file's first stream is timed before more are opened (see one_stream_rate)" },
   { key: 'target.stream_min_size', kind: 'size', default: 64 << 20, flag: 'stream-min-size', programs: tgt, min: 1, help: 'files smaller than this come over one stream' },
   { key: 'target.max_connections', kind: 'int', default: 8, flag: 'max-connections', programs: tgt, min: 1, max: 64, help: 'most connections open to the source at once, all files and streams together (concurrency above it is lowered to it)' },
   { key: 'target.bwlimit', kind: 'size', default: 0, flag: 'bwlimit', programs: tgt, help: 'total bandwidth limit in bytes/s, e.g. 20M (0: none)' },
@@ -128,6 +130,8 @@ export interface Config {
     ledger: string;
     concurrency: number;
     streams: number;
+    one_stream_rate: number;
+    stream_probe: number;
     stream_min_size: number;
     max_connections: number;
     bwlimit: number;

@@ -255,7 +255,7 @@ export async function pullRun(opts: PullOptions): Promise<PullResult> {
       slots.tryTake();
       const o = await transferTarball(item, {
         root, client, log, throttle, signal: stop, retry, checkpointEvery: config.target.checkpoint,
-        streams: config.target.streams, streamMinSize: config.target.stream_min_size, slots,
+        streams: config.target.streams, streamMinSize: config.target.stream_min_size, oneStreamRate: config.target.one_stream_rate, streamProbeMs: config.target.stream_probe, slots,
         onProgress: (p, held, total) => {
           reservation.stillNeeds(total - held);
           opts.progress?.update(p, held, total);

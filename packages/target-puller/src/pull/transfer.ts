@@ -43,6 +43,9 @@ export interface TransferContext {
   /** Connections per file (`target.streams`) for files of at least `streamMinSize` bytes. */
   streams: number;
   streamMinSize: number;
+  /** A first stream at least this fast (bytes/s) over `streamProbeMs` keeps the file to itself; 0: every stream at once. */
+  oneStreamRate: number;
+  streamProbeMs: number;
   /** The run's cap on connections to the source: a file's extra streams take from it. */
   slots: ConnectionSlots;
   onProgress?: (path: string, held: number, total: number) => void;
@@ -198,7 +201,7 @@ class Transfer {
     const prefix = this.pf.length;
     this.segments = new SegmentedFetch({
       path: this.path, client: this.ctx.client, log: this.log, throttle: this.ctx.throttle, signal: this.ctx.signal, retry: this.ctx.retry,
-      streams: this.ctx.streams, slots: this.ctx.slots, expected: this.expected, etag: this.etag, part: this.pf, meta: this.meta,
+      streams: this.ctx.streams, oneStreamRate: this.ctx.oneStreamRate, probeMs: this.ctx.streamProbeMs, slots: this.ctx.slots, expected: this.expected, etag: this.etag, part: this.pf, meta: this.meta,
       onDisk: held.filter(([, end]) => end > prefix),
       report: {
         bytes: (n) => (this.out.bytesFetched += n),

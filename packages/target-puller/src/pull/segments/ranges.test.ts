@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { bytesIn, contiguousPrefix, isRangeList, mergeRanges, missingRanges, pieceSizeFor, piecesOf } from './ranges.js';
+import { bytesIn, contiguousPrefix, isRangeList, leadPieces, mergeRanges, missingRanges, pieceSizeFor, piecesOf, splitLead } from './ranges.js';
 
 const MiB = 1 << 20;
 
@@ -42,5 +42,19 @@ describe('byte ranges of a segmented download', () => {
     assert.ok(!isRangeList([[5, 5]], 30));
     assert.ok(!isRangeList([[0, '10']], 30));
     assert.ok(!isRangeList({ 0: [0, 1] }, 30));
+  });
+});
+
+describe('leadPieces and splitLead', () => {
+  it('the first missing range stays whole for the lead stream; the rest is cut into pieces', () => {
+    assert.deepEqual(leadPieces([[0, 100], [150, 400]], 100), [[0, 100], [150, 250], [250, 350], [350, 400]]);
+    assert.deepEqual(leadPieces([[10, 1000]], 100), [[10, 1000]]);
+    assert.deepEqual(leadPieces([], 100), []);
+  });
+
+  it('a lead piece keeps about one piece from where it is; the rest tiles to its end', () => {
+    assert.deepEqual(splitLead(30, 1000, 100, 50), { end: 130, rest: [[130, 230], [230, 330], [330, 430], [430, 530], [530, 630], [630, 730], [730, 830], [830, 930], [930, 1000]] });
+    assert.deepEqual(splitLead(0, 1000, 100, 300), { end: 300, rest: [[300, 400], [400, 500], [500, 600], [600, 700], [700, 800], [800, 900], [900, 1000]] }, 'never closer than the margin');
+    assert.equal(splitLead(950, 1000, 100, 10), null, 'nothing left to share');
   });
 });

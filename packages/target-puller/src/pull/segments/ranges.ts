@@ -77,3 +77,25 @@ export function pieceSizeFor(size: number, streams: number): number {
   const ideal = Math.ceil(size / (streams * 4) / MiB) * MiB;
   return Math.min(32 * MiB, Math.max(MiB, ideal));
 }
+
+/**
+ * The pieces when the first stream is timed before others open
+ * (`target.one_stream_rate`): the first missing range whole, as one request
+ * would fetch it, then the rest cut into pieces.
+ */
+export function leadPieces(missing: readonly ByteRange[], pieceSize: number): ByteRange[] {
+  const [first, ...rest] = missing;
+  return first ? [first, ...piecesOf(rest, pieceSize)] : [];
+}
+
+/**
+ * Where a lead piece being received at `at` (up to `end`) is cut when more
+ * streams open: it keeps about one piece from `at`, never less than
+ * `margin` (what its receiver may already have taken past `at`), and the
+ * rest becomes pieces for the others. Null: too little is left to share.
+ */
+export function splitLead(at: number, end: number, pieceSize: number, margin: number): { end: number; rest: ByteRange[] } | null {
+  const cut = at + Math.max(pieceSize, margin);
+  if (cut >= end) return null;
+  return { end: cut, rest: piecesOf([[cut, end]], pieceSize) };
+}

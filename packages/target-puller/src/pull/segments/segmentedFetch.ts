@@ -7,6 +7,13 @@
  * `.part.meta` marked segmented before any byte lands past a gap); the
  * others start after it, each while a connection slot is free.
  *
+ * More streams pay only where one stream is held back by the link: on
+ * loopback they cost CPU and memory (out-of-order bytes wait for the MD5)
+ * and gain nothing. So unless `oneStreamRate` is 0 the first stream asks for
+ * its whole first missing range and is timed for `probeMs`; only if it
+ * brings less than `oneStreamRate` is its range cut (ranges.ts splitLead)
+ * and the others opened on the rest.
+ *
  * A failed piece is retried alone, from the byte it reached, with the run's
  * backoff; the other streams go on. A source that answers a range with the
  * whole file (200, same ETag) has ignored Range: the other streams stop and
@@ -25,7 +32,7 @@ import type { ConnectionSlots } from '../connectionSlots.js';
 import type { PartFile } from '../part/partFile.js';
 import type { PartMetaWriter } from '../part/partMeta.js';
 import { decide } from '../rangeAnswer.js';
-import { missingRanges, pieceSizeFor, piecesOf, type ByteRange } from './ranges.js';
+import { leadPieces, missingRanges, pieceSizeFor, piecesOf, splitLead, type ByteRange } from './ranges.js';
 import { Reassembly } from './reassembly.js';
 
 export interface SegmentedFetchOptions {
@@ -37,6 +44,9 @@ export interface SegmentedFetchOptions {
   retry: RetryPolicy;
   /** Streams wanted for this file; fewer when the connection cap is reached. */
   streams: number;
+  /** Bytes/s of the first stream over `probeMs` at which it keeps the file to itself; 0: every stream at once. */
+  oneStreamRate: number;
+  probeMs: number;
   slots: ConnectionSlots;
   expected: Dna;
   /** ETag the held bytes came with (sent as If-Range); null for a fresh download. */
@@ -102,6 +112,8 @@ export class SegmentedFetch {
   private ranged = true;
   private owner: AbortSignal | null = null;
   private identified = false;
+  /** Body bytes received by every stream, for timing the first one. */
+  private received = 0;
 
   constructor(o: SegmentedFetchOptions) {
     this.o = o;
@@ -143,15 +155,19 @@ export class SegmentedFetch {
 
   private async round(): Promise<void> {
     const held: ByteRange[] = [[0, this.reasm.prefix], ...this.reasm.aheadRanges()];
-    this.queue = piecesOf(missingRanges(this.size, held), this.pieceSize).map(([start, end]) => ({ start, at: start, end }));
+    const missing = missingRanges(this.size, held);
+    const timed = this.o.streams > 1 && this.o.oneStreamRate > 0;
+    this.queue = (timed ? leadPieces(missing, this.pieceSize) : piecesOf(missing, this.pieceSize)).map(([start, end]) => ({ start, at: start, end }));
     if (this.queue.length > 0) {
+      const lead = this.queue[0]!;
       let identified!: () => void;
       const first = new Promise<void>((resolve) => (identified = resolve));
       this.streams = [];
-      this.start(identified);
+      const leader = this.start(identified);
       await first;
+      const share = !timed || (await this.shareLead(lead, leader));
       // Without an ETag there is no If-Range to keep the streams on one version, nor a meta to record the ranges in.
-      for (let i = 1; i < this.o.streams && this.etag !== null && this.ranged && this.failure === null && this.queue.length > 0; i++) {
+      for (let i = 1; share && i < this.o.streams && this.etag !== null && this.ranged && this.failure === null && this.queue.length > 0; i++) {
         if (!this.o.slots.tryTake()) break;
         void this.start(() => undefined).done.finally(() => this.o.slots.release());
       }
@@ -160,6 +176,34 @@ export class SegmentedFetch {
     }
     await this.reasm.settle();
     if (this.reasm.prefix < this.size) throw new AltError('short-body', `the streams ended at ${this.reasm.prefix} of ${this.size} bytes`);
+  }
+
+  /**
+   * Times the first stream for `probeMs` after its first answer; if it is
+   * slower than `oneStreamRate`, cuts its piece so the others share the
+   * rest. False when the first stream keeps the file (fast enough, or done).
+   */
+  private async shareLead(lead: Piece, leader: Stream): Promise<boolean> {
+    if (this.etag === null || !this.ranged || this.failure !== null) return false;
+    const t0 = performance.now();
+    const b0 = this.received;
+    let timer: NodeJS.Timeout | undefined;
+    const probe = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.probeMs)));
+    await Promise.race([probe, leader.done]);
+    clearTimeout(timer);
+    const rate = (this.received - b0) / Math.max(1e-3, (performance.now() - t0) / 1000);
+    if (rate >= this.o.oneStreamRate) {
+      this.o.log.debug({ rate: Math.round(rate) }, `${this.o.path}: one stream brings ${(rate / 1e6).toFixed(0)} MB/s: no more streams`);
+      return false;
+    }
+    // The lead's receiver may hold up to a block past `at` and a chunk more: the cut stays beyond both.
+    const cut = lead.at < lead.end ? splitLead(lead.at, lead.end, this.pieceSize, 4 * BLOCK) : null;
+    if (cut) {
+      lead.end = cut.end;
+      this.queue.unshift(...cut.rest.map(([start, end]) => ({ start, at: start, end })));
+    }
+    this.o.log.debug({ rate: Math.round(rate) }, `${this.o.path}: one stream brings ${(rate / 1e6).toFixed(1)} MB/s: opening more`);
+    return this.queue.length > 0;
   }
 
   /** Starts a stream; `identified` runs once its first answer is in (or it ended without one). */
@@ -289,6 +333,7 @@ export class SegmentedFetch {
       for await (const raw of body) {
         let chunk = raw as Buffer;
         this.o.report.bytes(chunk.length);
+        this.received += chunk.length;
         if (toSkip > 0) {
           const n = Math.min(toSkip, chunk.length);
           toSkip -= n;
