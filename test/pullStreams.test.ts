@@ -7,7 +7,7 @@
  * a byte-identical file with the source's sidecar.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { waitFor } from '@altbackup/shared/testing';
@@ -30,6 +30,11 @@ function rangeOf(q: { range?: string }): [number, number] | null {
 /** The piece at 1 MiB gets no headers: with FAST's 500 ms header timeout it fails, after the other streams got far. */
 function stallSecondPiece(req: { headers: Record<string, unknown> }): { kind: 'stallHeaders' } | undefined {
   return rangeOf({ range: String(req.headers.range ?? '') })?.[0] === MiB ? { kind: 'stallHeaders' } : undefined;
+}
+
+/** The end of a range list's first range when it starts at 0. */
+function contiguousHeld(held: [number, number][]): number {
+  return held[0]?.[0] === 0 ? held[0][1] : 0;
 }
 
 function heldRanges(dst: string): [number, number][] {
@@ -165,6 +170,29 @@ describe('pull --streams 4', () => {
       const reqs = bodyRequests(r.proxy, A);
       assert.deepEqual(reqs.map((q) => q.range), [`bytes=0-${size - 1}`]);
       assert.equal(bytesSent(r.proxy, A), size);
+    });
+
+    it('kill -9 while the first stream has the file alone: the next run keeps every byte it appended, not only those of the last checkpoint', async () => {
+      const size = 16 * MiB;
+      const r = await rig();
+      const f = writeSourceTarball(r.src, A, size);
+      await r.settle();
+      const part = join(r.dst, A + '.part');
+      const alone = ['--streams', '4', '--stream-min-size', '1', '--one-stream-rate', '64K', '--stream-probe', '300ms'];
+      // Checkpoints far apart: what the meta's ranges say lags far behind the file.
+      const child = spawnPull(pullArgs(r, [...alone, '--bwlimit', '4M', '--checkpoint', '64M']));
+      await waitFor('the .part past 40%', () => existsSync(part) && statSync(part).size >= 0.4 * size, 30_000);
+      child.kill('SIGKILL');
+      await exited(child);
+      const onDisk = statSync(part).size;
+      const meta = JSON.parse(readFileSync(part + '.meta', 'utf8'));
+      assert.equal(meta.tail, true, JSON.stringify(meta));
+      assert.ok(contiguousHeld(meta.held) < onDisk, `the meta's ranges ${JSON.stringify(meta.held)} already cover the ${onDisk} bytes: the case is not shown`);
+      const asked = bodyRequests(r.proxy, A).length;
+      const res = await pull(r, alone);
+      assert.equal(res.code, 0, res.stderr);
+      assert.deepEqual(assertMirror(r.src, r.dst, [f]), []);
+      assert.deepEqual(bodyRequests(r.proxy, A).slice(asked).map((q) => q.range), [`bytes=${onDisk}-${size - 1}`]);
     });
 
     it('a slower first stream is cut short and the others share the rest: several connections, each byte once, verified', async () => {

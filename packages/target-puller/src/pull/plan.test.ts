@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Dna } from '@altbackup/shared';
 import type { SourceEntry } from '../source/listingBody.js';
 import type { PartMeta } from './part/partMeta.js';
-import { bytesToFetch, makePlan, planTarball, type TargetState } from './plan.js';
+import { bytesToFetch, heldOf, makePlan, planTarball, type TargetState } from './plan.js';
 
 const DIG = '1f3870be274f6c49b3e31a0c6728957f';
 const OTHER = '0123456789abcdef0123456789abcdef';
@@ -125,5 +125,18 @@ describe('makePlan', () => {
     assert.deepEqual(plan.items.map((i) => [i.entry.path, i.action]), [[c.path, 'never'], [b.path, 'fetch'], [entry.path, 'resume']]);
     assert.deepEqual(plan.pending, ['z/y/2024/03/05/104701/p.tar.gz']);
     assert.equal(bytesToFetch(plan), 100 + entry.size - 1_000_000_000);
+  });
+});
+
+describe('heldOf', () => {
+  it("takes the file's length as held only after a lone stream's in-order appends (tail)", () => {
+    assert.deepEqual(heldOf([[0, 100]], true, 250), [[0, 250]]);
+    assert.deepEqual(heldOf([], true, 250), [[0, 250]]);
+    assert.deepEqual(heldOf([[0, 100]], false, 250), [[0, 100]]);
+    // Something past a gap: the length says nothing, whatever the flag.
+    assert.deepEqual(heldOf([[0, 100], [200, 240]], true, 250), [[0, 100], [200, 240]]);
+    assert.deepEqual(heldOf([[50, 100]], true, 250), [[50, 100]]);
+    // A range the file no longer reaches is not held, and then the tail is not believed either.
+    assert.deepEqual(heldOf([[0, 300]], true, 250), []);
   });
 });

@@ -78,6 +78,17 @@ function item(entry: SourceEntry, action: Action, reason: string, extra: Partial
   return { entry, action, resumeFrom: null, offset: 0, ifRange: null, checkpoint: null, ranges: null, replaces: null, held: null, reason, ...extra };
 }
 
+/**
+ * The ranges a segmented `.part` of `length` bytes holds, from its meta. With
+ * `tail` (one stream was appending after the first range, nothing lay past
+ * it) the bytes up to the file's length count too: the MD5 reads them back.
+ */
+export function heldOf(held: readonly ByteRange[], tail: boolean, length: number): ByteRange[] {
+  const onDisk = held.filter(([, end]) => end <= length);
+  if (tail && onDisk.length === held.length && (onDisk.length === 0 || (onDisk.length === 1 && onDisk[0]![0] === 0))) return [[0, length]];
+  return onDisk;
+}
+
 /** Decides resume-or-restart for bytes on disk (a `.part` or a final name without sidecar). */
 function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: number, meta: PartMeta | null, replaces: Replacement | null): PlanItem {
   const what = from === 'part' ? '.part' : 'final name without sidecar';
@@ -87,7 +98,7 @@ function continueOrRestart(entry: SourceEntry, from: 'part' | 'final', length: n
     return item(entry, 'fetch', `${what} was started from another version of the file (ETag ${meta.etag}, now ${entry.etag}): restart`, { replaces });
   }
   // A segmented download's file has gaps: its meta, not its length, says what it holds.
-  const ranges = from === 'part' && meta?.held ? meta.held.filter(([, end]) => end <= length) : null;
+  const ranges = from === 'part' && meta?.held ? heldOf(meta.held, meta.tail === true, length) : null;
   if (ranges) {
     const held = bytesIn(ranges);
     const prefix = contiguousPrefix(ranges);

@@ -17,7 +17,12 @@
  *    gaps before them fill. It is written (empty) before the first byte
  *    past a gap, and with each checkpoint and at the end of a run from a
  *    snapshot taken before the fdatasync, so it never claims a byte the
- *    disk may not have.
+ *    disk may not have. While one stream alone appends after the first
+ *    range (the lead, before any other stream opens), `tail` says so: the
+ *    file's length then does say how far it got, and a resume takes those
+ *    bytes too (hashed again from the disk, like a one-stream `.part`'s)
+ *    instead of fetching up to a checkpoint's worth again. `tail` is
+ *    withdrawn, durably, before any byte is written past a gap.
  * 5. Removed before an old final-name copy is renamed over the `.part` (it
  *    described the `.part` that goes), after the verified `.part` is promoted,
  *    when it is quarantined, and by the stray sweep once its download is
@@ -42,6 +47,8 @@ export interface PartMeta {
   hashed: PartCheckpoint | null;
   /** A segmented download's ranges on the disk, `[start, end)`, sorted and apart; absent for one stream. */
   held?: ByteRange[];
+  /** Past `held`'s first range only in-order appends were written: the file's length says how far they got. */
+  tail?: true;
 }
 
 /** The identity of the file a download fetches. */
@@ -70,6 +77,7 @@ export function parseMeta(text: string | null): PartMeta | null {
       // A damaged range list cannot say which bytes are real: the whole meta is unusable.
       if (!isRangeList(j.held, j.size)) return null;
       meta.held = j.held;
+      if (j.tail === true) meta.tail = true;
     }
     return meta;
   } catch {
@@ -123,12 +131,24 @@ export class PartMetaWriter {
     this.meta = null;
   }
 
-  /** Step 1: the download's identity, with the checkpoint the `.part` already has (and, segmented, its ranges: step 4). */
-  async identify(id: PartIdentity, hashed: PartCheckpoint | null, held?: ByteRange[]): Promise<void> {
+  /**
+   * Step 1: the download's identity, with the checkpoint the `.part` already
+   * has (and, segmented, its ranges and whether one stream appends past
+   * them: step 4).
+   */
+  async identify(id: PartIdentity, hashed: PartCheckpoint | null, held?: ByteRange[], tail = false): Promise<void> {
     if (id.etag === this.meta?.etag) return;
     const next: PartMeta = { ...id, source: redactUrl(id.source), startedAt: new Date().toISOString(), hashed };
     if (held) next.held = held;
+    if (held && tail) next.tail = true;
     await this.save(next);
+  }
+
+  /** Step 4: bytes are about to be written past a gap, so the file's length no longer says what is held. */
+  async endTail(): Promise<void> {
+    if (!this.meta?.tail) return;
+    const { tail: _, ...rest } = this.meta;
+    await this.save(rest);
   }
 
   /**
