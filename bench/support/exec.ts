@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { cleanEnv } from '#test/support/processes.js';
+import { benchEnv } from '#test/support/processes.js';
 
 export interface Ran {
   code: number | null;
@@ -34,7 +34,7 @@ export function nowMs(): number {
 export function run(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const started = nowMs();
-    const child = spawn(cmd, args, { env: cleanEnv(opts.env), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: benchEnv(opts.env), cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout = tail(stdout + d); });
@@ -108,7 +108,7 @@ export function parseMaxRss(report: string): number | null {
 
 /** Starts a long-running child; the caller registers its stop with the cleanup. */
 export function start(cmd: string, args: readonly string[], opts: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, env: cleanEnv(opts.env) });
+  return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, env: benchEnv(opts.env) });
 }
 
 /** SIGTERM, then SIGKILL after graceMs; resolves once the child is gone. */

@@ -36,18 +36,25 @@ export interface RunOptions {
  * Environment for children: no inherited ALTBACKUP_* settings, no system
  * config file, and a free-space margin that fits the small files tests
  * write (the production default of 2 GiB would make the suite depend on the
- * machine's disk; the free-space rule has tests of its own), and every
- * stream of a segmented pull opened at once (test/pullStreams.test.ts times
- * the first stream under its own setting).
+ * machine's disk; the free-space rule has tests of its own). The bench runs
+ * its children so, with every other default as shipped.
  */
-export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ALTBACKUP_')) env[k] = v;
   env.ALTBACKUP_CONFIG = extra.ALTBACKUP_CONFIG ?? '/dev/null';
   env.ALTBACKUP_TARGET_MIN_FREE = '16M';
-  // Loopback is fast: without this a file's first stream would keep it, and no test would see several streams.
-  env.ALTBACKUP_TARGET_ONE_STREAM_RATE = '0';
   return { ...env, ...extra };
+}
+
+/**
+ * benchEnv, and every stream of a segmented pull opened at once: loopback is
+ * fast, so a file's first stream would keep it and no test would see several
+ * streams (test/pullStreams.test.ts times the first stream under its own
+ * setting).
+ */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return benchEnv({ ALTBACKUP_TARGET_ONE_STREAM_RATE: '0', ...extra });
 }
 
 export function runNode(script: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {

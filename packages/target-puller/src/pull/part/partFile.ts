@@ -138,6 +138,11 @@ export class PartFile {
     this.readBack.catch(() => undefined);
   }
 
+  /** Settles once what a resumed file held past its checkpoint is hashed: until then appends soon wait for it. */
+  get readBackDone(): Promise<void> {
+    return this.readBack.catch(() => undefined);
+  }
+
   /** The last checkpoint saved (or taken over at open) for the bytes in the file. */
   get checkpoint(): PartCheckpoint | null {
     return this.saved;

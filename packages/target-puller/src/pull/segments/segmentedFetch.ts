@@ -81,6 +81,12 @@ const BLOCK = 1 << 20;
  */
 const AHEAD_BUDGET = 32 << 20;
 const MAX_RESTARTS = 3;
+/**
+ * Windows the first stream is timed over, the best counting: a stream's
+ * first moments on a loaded machine (fresh pages, the disk still writing
+ * back the last file) can be far slower than the link.
+ */
+const PROBES = 3;
 
 /** The file changed or an answer could not be placed: everything starts over from zero. */
 class Restart extends Error {}
@@ -187,19 +193,26 @@ export class SegmentedFetch {
   }
 
   /**
-   * Times the first stream for `probeMs` after its first answer; if it is
-   * slower than `oneStreamRate`, cuts its piece so the others share the
-   * rest. False when the first stream keeps the file (fast enough, or done).
+   * Times the first stream after its first answer, over up to PROBES
+   * windows of `probeMs`; if none reaches `oneStreamRate`, cuts its piece so
+   * the others share the rest. False when the first stream keeps the file
+   * (fast enough, or done).
    */
   private async shareLead(lead: Piece, leader: Stream): Promise<boolean> {
     if (this.etag === null || !this.ranged || this.failure !== null) return false;
-    const t0 = performance.now();
-    const b0 = this.received;
-    let timer: NodeJS.Timeout | undefined;
-    const probe = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.probeMs)));
-    await Promise.race([probe, leader.done]);
-    clearTimeout(timer);
-    const rate = (this.received - b0) / Math.max(1e-3, (performance.now() - t0) / 1000);
+    // A resumed `.part` is read back and hashed first; until then that, not the link, holds the stream back.
+    await Promise.race([this.o.part.readBackDone, leader.done]);
+    let rate = 0;
+    for (let w = 0; w < PROBES && rate < this.o.oneStreamRate; w++) {
+      const t0 = performance.now();
+      const b0 = this.received;
+      let timer: NodeJS.Timeout | undefined;
+      const probe = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.o.probeMs)));
+      const more = await Promise.race([probe, leader.done.then(() => false)]);
+      clearTimeout(timer);
+      rate = Math.max(rate, (this.received - b0) / Math.max(1e-3, (performance.now() - t0) / 1000));
+      if (!more) break;
+    }
     if (rate >= this.o.oneStreamRate) {
       this.o.log.debug({ rate: Math.round(rate) }, `${this.o.path}: one stream brings ${(rate / 1e6).toFixed(0)} MB/s: no more streams`);
       return false;
