@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { formatDna, type ListingBody } from '@altbackup/shared';
-import { DAY, md5Of, tempDir } from '@altbackup/shared/testing';
+import { DAY, filesBelow, md5Of, tempDir } from '@altbackup/shared/testing';
 import { dnaOf, listedEntry, startHostileSource, type Handler, type HostileFile, type HostileSource } from './support/hostileSource.js';
 import { runTargetMeasured, type MeasuredResult, type MeasureOptions } from './support/measured.js';
 import { FAST, STREAM_COUNTS, streamFlags, tarballPath } from './support/pullFixtures.js';
@@ -93,16 +93,7 @@ function assertFails(m: Mirror, r: MeasuredResult, pattern: RegExp): void {
 
 /** Tarball files on the target (final names, sidecars, parts), relative. */
 function targetFiles(m: Mirror): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(join(d, e.name), r);
-      else out.push(r);
-    }
-  };
-  walk(m.target, '');
-  return out.filter((f) => !f.startsWith('.altbackup/')).sort();
+  return filesBelow(m.target).filter((f) => !f.startsWith('.altbackup/'));
 }
 
 /** A listing body from arbitrary JSON, for the malformed cases. */

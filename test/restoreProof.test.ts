@@ -16,7 +16,7 @@ import {
   makeSampleTree, writeFolderTarballBadHeader, writeSvnTarballFailingVerify, writeSvnTarballWrongYoungest, writeTracTarballCutShort,
   writeTracTarballDamagedDb, type SampleManifest, type SampleTarball,
 } from '@altbackup/sample-tree';
-import { flipByte, tempDir, waitFor } from '@altbackup/shared/testing';
+import { filesBelow, flipByte, tempDir, waitFor } from '@altbackup/shared/testing';
 import { cleanEnv, runTarget, startSource, TARGET_CLI, type CliResult, type RunningServer } from './support/processes.js';
 
 const DAY = '2024/05/02';
@@ -38,19 +38,6 @@ function lines(r: CliResult, command: string): string[] {
   return r.stderr.split('\n').filter((l) => l.startsWith(`altbackup ${command}:`));
 }
 
-function filesUnder(root: string): string[] {
-  if (!existsSync(root)) return [];
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(join(d, e.name), r);
-      else out.push(r);
-    }
-  };
-  walk(root, '');
-  return out.sort();
-}
 
 const restoreArgs = (target: string, ...extra: string[]) => ['--target', target, '--timezone', 'UTC', ...extra];
 
@@ -74,7 +61,7 @@ describe('check_restore', () => {
     const proofs = db.prepare("SELECT path, result, md5 FROM restore_proofs ORDER BY path").all() as { path: string; result: string; md5: string }[];
     db.close();
     assert.deepEqual(proofs.map((p) => [p.path, p.result, p.md5]), wanted.map((t) => [t.path, 'ok', t.md5]).sort());
-    assert.deepEqual(filesUnder(join(target, '.altbackup/scratch')), [], 'scratch is empty after the run');
+    assert.deepEqual(filesBelow(join(target, '.altbackup/scratch')), [], 'scratch is empty after the run');
 
     const status = await runTarget([...restoreArgs(target, '--day', DAY, '--max-age', '100000h', '--wanted', 'dybsvn', '--json'), 'status']);
     const facts = JSON.parse(status.stdout) as { reasons: string[]; names: { series: { series: string; proven: { path: string; at: number } | null }[] }[] };
@@ -95,15 +82,15 @@ describe('check_restore', () => {
     it(`${what}: caught, named in one line, exit 1, nothing deleted`, async () => {
       const target = dir('restore-bad');
       const t = await write(target);
-      const before = filesUnder(target);
+      const before = filesBelow(target);
       const r = await runTarget([...restoreArgs(target, '--day', DAY), 'check_restore'], { timeoutMs: 120_000 });
       assert.equal(r.code, 1, r.stderr);
       const ls = lines(r, 'check_restore');
       assert.equal(ls.length, 1, r.stderr);
       assert.match(ls[0]!, new RegExp(`^altbackup check_restore: restore-failed: ${esc(t.path)}: .*${why.source}`));
       assert.doesNotMatch(r.stderr, /\n\s+at |internal:/);
-      assert.deepEqual(filesUnder(target).filter((f) => !f.startsWith('.altbackup/')), before, 'nothing deleted');
-      assert.deepEqual(filesUnder(join(target, '.altbackup/scratch')), []);
+      assert.deepEqual(filesBelow(target).filter((f) => !f.startsWith('.altbackup/')), before, 'nothing deleted');
+      assert.deepEqual(filesBelow(join(target, '.altbackup/scratch')), []);
       const state = JSON.parse((await runTarget(['--target', target, '--json', 'ls'])).stdout) as { path: string; state: string }[];
       assert.equal(state.find((x) => x.path === t.path)?.state, 'restore-failed');
     });

@@ -5,11 +5,11 @@
  * target holds afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { formatDna, formatTarballPath } from '@altbackup/shared';
-import { DAY, md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
+import { DAY, filesBelow, md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
 import { randomBytesFrom, seedFrom } from '@altbackup/sample-tree';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
@@ -136,15 +136,8 @@ export function bytesSent(proxy: FaultProxy, path: string): number {
 }
 
 /** Every file under root, relative, sorted; the ledger's own files left out. */
-export function filesUnder(root: string, dir = ''): string[] {
-  const out: string[] = [];
-  if (!existsSync(join(root, dir))) return out;
-  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
-    const rel = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...filesUnder(root, rel));
-    else out.push(rel);
-  }
-  return out.filter((f) => !/^\.altbackup\/ledger\.sqlite(-wal|-shm)?$/.test(f)).sort();
+export function filesUnder(root: string): string[] {
+  return filesBelow(root).filter((f) => !/^\.altbackup\/ledger\.sqlite(-wal|-shm)?$/.test(f));
 }
 
 /** The target holds exactly these tarballs, each byte-identical to the source with its sidecar. */

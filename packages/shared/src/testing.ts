@@ -6,7 +6,7 @@
  * imports it: the package's main entry does not export it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +30,18 @@ export function md5Of(data: Buffer | string): string {
  */
 export function md5OfFile(path: string): string {
   return md5Of(readFileSync(path));
+}
+
+/** Every file below `root`, as paths relative to it, sorted; none when `root` is absent. */
+export function filesBelow(root: string, dir = ''): string[] {
+  if (!existsSync(join(root, dir))) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesBelow(root, rel));
+    else out.push(rel);
+  }
+  return out.sort();
 }
 
 /** Flips every bit of the byte at `offset` of `file` in place (same size, same inode): damage a digest must catch. */
