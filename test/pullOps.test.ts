@@ -11,7 +11,7 @@ import { DAY, tempDir, waitFor } from '@altbackup/shared/testing';
 import { runTarget, startSource } from './support/processes.js';
 import { makeTestPki } from './support/tls.js';
 import {
-  FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, pull, pullArgs, spawnPull, rigPool, tarballPath, writeSourceTarball,
+  FAST, assertMirror, bodyRequests, bytesSent, exited, filesUnder, killPullWhen, pull, pullArgs, spawnPull, rigPool, tarballPath, writeSourceTarball,
 } from './support/pullFixtures.js';
 
 const rig = rigPool();
@@ -76,10 +76,7 @@ describe('pull: one run per target', () => {
     const resumedAt: number[] = [];
     for (const fraction of [0.2, 0.5, 0.8]) {
       await r.settle();
-      const child = spawnPull(pullArgs(r, ['--bwlimit', '2M']));
-      await waitFor(`.part at ${fraction * 100}%`, () => partSize() >= fraction * size, 30_000);
-      child.kill('SIGKILL');
-      await exited(child);
+      await killPullWhen(pullArgs(r, ['--bwlimit', '2M']), `.part at ${fraction * 100}%`, () => partSize() >= fraction * size);
       resumedAt.push(partSize());
       assert.ok(existsSync(join(r.dst, '.altbackup/pull.lock')), 'a killed pull leaves its lock behind');
     }
@@ -99,11 +96,9 @@ describe('pull: the hash state saved while downloading', () => {
     const part = join(r.dst, A + '.part');
     const meta = part + '.meta';
     await r.settle();
-    const child = spawnPull(pullArgs(r, ['--bwlimit', '4M', '--checkpoint', '1M']));
     // Past the fraction, and a checkpoint on disk: the resume has something to start from.
-    await waitFor(`.part at ${fraction * 100}% with a checkpoint`, () => existsSync(part) && statSync(part).size >= fraction * size && existsSync(meta) && readFileSync(meta, 'utf8').includes('"hashed":{'), 30_000);
-    child.kill('SIGKILL');
-    await exited(child);
+    await killPullWhen(pullArgs(r, ['--bwlimit', '4M', '--checkpoint', '1M']), `.part at ${fraction * 100}% with a checkpoint`,
+      () => existsSync(part) && statSync(part).size >= fraction * size && existsSync(meta) && readFileSync(meta, 'utf8').includes('"hashed":{'));
     return statSync(part).size;
   }
 

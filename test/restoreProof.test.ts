@@ -38,7 +38,6 @@ function lines(r: CliResult, command: string): string[] {
   return r.stderr.split('\n').filter((l) => l.startsWith(`altbackup ${command}:`));
 }
 
-
 const restoreArgs = (target: string, ...extra: string[]) => ['--target', target, '--timezone', 'UTC', ...extra];
 
 describe('check_restore', () => {

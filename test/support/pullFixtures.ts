@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { formatDna, formatTarballPath } from '@altbackup/shared';
-import { DAY, filesBelow, md5Of, md5OfFile, tempDir } from '@altbackup/shared/testing';
+import { DAY, filesBelow, md5Of, md5OfFile, tempDir, waitFor } from '@altbackup/shared/testing';
 import { TARGET_CLI, cleanEnv, runTarget, startSource, type CliResult, type RunningServer } from './processes.js';
 import { randomBytesFrom, seedFrom } from '@altbackup/sample-tree';
 import { startFaultProxy, type FaultFn, type FaultProxy, type RequestLog } from './faultProxy.js';
@@ -124,6 +124,21 @@ export async function pull(rig: Pick<Rig, 'dst' | 'url'> & Partial<Pick<Rig, 'se
 /** `altbackup pull` as a child the test can watch and kill. */
 export function spawnPull(args: string[]): ChildProcess {
   return spawn(process.execPath, [TARGET_CLI, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Starts a pull with `args` and kills it with SIGKILL as soon as `ready`
+ * holds (within 30 s): the cut the resume tests start from. The pull is
+ * killed even when `ready` never comes.
+ */
+export async function killPullWhen(args: string[], what: string, ready: () => boolean): Promise<void> {
+  const child = spawnPull(args);
+  try {
+    await waitFor(what, ready, 30_000);
+  } finally {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
 }
 
 /** The file requests (tarball bodies) the proxy saw for one path. */

@@ -33,14 +33,16 @@ export function md5OfFile(path: string): string {
 }
 
 /** Every file below `root`, as paths relative to it, sorted; none when `root` is absent. */
-export function filesBelow(root: string, dir = ''): string[] {
-  if (!existsSync(join(root, dir))) return [];
+export function filesBelow(root: string): string[] {
   const out: string[] = [];
-  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
-    const rel = dir ? `${dir}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...filesBelow(root, rel));
-    else out.push(rel);
-  }
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else out.push(r);
+    }
+  };
+  if (existsSync(root)) walk('');
   return out.sort();
 }
 

@@ -85,8 +85,8 @@ function item(entry: SourceEntry, action: Action, reason: string, extra: Partial
  */
 export function heldOf(held: readonly ByteRange[], tail: boolean, length: number): ByteRange[] {
   const onDisk = held.filter(([, end]) => end <= length);
-  if (tail && onDisk.length === held.length && (onDisk.length === 0 || (onDisk.length === 1 && onDisk[0]![0] === 0))) return [[0, length]];
-  return onDisk;
+  const allPrefix = onDisk.length === held.length && bytesIn(onDisk) === contiguousPrefix(onDisk);
+  return tail && allPrefix ? [[0, length]] : onDisk;
 }
 
 /** Decides resume-or-restart for bytes on disk (a `.part` or a final name without sidecar). */

@@ -69,8 +69,6 @@ export class PartFile {
   private pendingBytes = 0;
   /** Writes run one after another, in file order. */
   private writes: Promise<void> = Promise.resolve();
-  /** The writes not yet finished, oldest first: a full queue waits for the one that brings it down to half, not for all of them. */
-  private inFlight: { write: Promise<void>; bytes: number }[] = [];
   private queued = 0;
   /** The last checkpoint saved (or taken over at open); null while none covers the file's bytes. */
   private saved: PartCheckpoint | null;
@@ -168,39 +166,23 @@ export class PartFile {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (this.pendingBytes >= BLOCK || this.pending.length >= MAX_CHUNKS) this.queueBlock();
-    if (this.queued > MAX_QUEUED) await this.writesBelow(MAX_QUEUED / 2);
+    if (this.queued > MAX_QUEUED) await this.writes;
     if (this.heldBytes > MAX_QUEUED) await this.readBack;
     if (this.md5.pending > MAX_QUEUED) await this.md5.waitBelow(MAX_QUEUED / 2);
   }
 
   /** Writes `chunks` at `position` after every write queued before, in file order. */
   private queueWrite(chunks: Buffer[], position: number, bytes: number, onWritten: () => void): void {
+    this.queued += bytes;
     const write = this.writes.then(async () => {
       await writeAll(this.fh, chunks, position);
       this.queued -= bytes;
-      this.inFlight.shift();
       onWritten();
     });
     // Nothing awaits a write until the queue is full or a flush: a failure
     // is reported then (the queue stops draining), not as an unhandled rejection.
     write.catch(() => undefined);
     this.writes = write;
-    this.inFlight.push({ write, bytes });
-  }
-
-  /**
-   * Resolves once at most `limit` bytes wait for the disk. Waiting for the
-   * whole queue instead would stop the socket until the disk is idle, and
-   * the two would take turns rather than overlap.
-   */
-  private async writesBelow(limit: number): Promise<void> {
-    let left = this.queued;
-    for (const { write, bytes } of this.inFlight) {
-      if (left <= limit) return;
-      left -= bytes;
-      if (left <= limit) return write;
-    }
-    return this.writes;
   }
 
   private queueBlock(): void {
@@ -210,7 +192,6 @@ export class PartFile {
     const position = this.accepted - bytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.queued += bytes;
     if (this.held) {
       this.held.push(chunks);
       this.heldBytes += bytes;
@@ -269,9 +250,8 @@ export class PartFile {
   async writeAhead(position: number, chunks: Buffer[], onWritten: () => void): Promise<void> {
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     received(bytes);
-    this.queued += bytes;
     this.queueWrite(chunks, position, bytes, onWritten);
-    if (this.queued > MAX_QUEUED) await this.writesBelow(MAX_QUEUED / 2);
+    if (this.queued > MAX_QUEUED) await this.writes;
   }
 
   /** Extends the prefix over bytes `writeAhead` wrote, hashing them from memory. */
